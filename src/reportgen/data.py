@@ -1,0 +1,405 @@
+"""CSV files → validated pandas frames (the Dataset).
+
+Each file in ``data/`` has one Schema: its columns with types and ranges, its
+unique key, and row checks. Any violation is a ``DataError`` whose message is one
+line naming the file, the line and the column::
+
+    data/gva.csv:57: column 'gva_gbp_m': 'n/a' is not a number
+
+UTF-8 with or without a byte-order mark, LF or CRLF line ends are all accepted.
+Line numbers count the header as line 1.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+
+CODE = r"[A-Z][0-9]{8}"
+CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+MAX_ERRORS_PER_FILE = 10
+
+
+class DataError(ValueError):
+    """One or more data problems; ``str()`` is one line per problem."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("\n".join(problems))
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    kind: str = "str"  # str | int | float | bool
+    required: bool = True  # an empty cell is an error
+    min: float | None = None
+    max: float | None = None
+    pattern: str | None = None  # full-match regex for str columns
+
+
+@dataclass(frozen=True)
+class Schema:
+    file: str
+    columns: tuple[Column, ...]
+    key: tuple[str, ...]
+    strict: bool = True  # unknown extra columns are errors
+    row_checks: tuple[Callable[[pd.DataFrame], pd.Series | None], ...] = ()
+    description: str = ""
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns)
+
+
+def _votes_add_up(df: pd.DataFrame) -> tuple[pd.Series, str]:
+    bad = (df["leave"] + df["remain"]) != df["valid_votes"]
+    return bad, "column 'valid_votes': Leave + Remain does not equal valid votes"
+
+
+def _valid_within_ballots(df: pd.DataFrame) -> tuple[pd.Series, str]:
+    bad = df["valid_votes"] > df["electorate"]
+    return bad, "column 'valid_votes': more valid votes than electors"
+
+
+AREA = Column("area_code", pattern=rf"{CODE}|GI|TL[A-Z0-9]{{1,4}}")
+YEAR = Column("year", "int", min=1990, max=2100)
+
+
+def _explore(file: str, *value_cols: Column, extra: tuple[Column, ...] = ()) -> Schema:
+    return Schema(file, (AREA, Column("area_name"), Column("geography"), YEAR, *value_cols, *extra),
+                  key=("area_code", "year"))
+
+
+SCHEMAS: dict[str, Schema] = {
+    "members": Schema(
+        "members.csv",
+        (Column("member"), Column("member_code", pattern=CODE), Column("region"),
+         Column("founder_2013", "bool"), Column("la_code", pattern=CODE), Column("la_name"),
+         Column("current_la_code", required=False, pattern=CODE), Column("note", required=False)),
+        key=("la_code",),
+        description="members of the group, one row per council",
+    ),
+    "referendum": Schema(
+        "eu_referendum_2016.csv",
+        (AREA, Column("area_name"), Column("region_code", pattern=CODE), Column("region_name"),
+         Column("electorate", "int", min=1), Column("verified_ballot_papers", "int", min=0),
+         Column("valid_votes", "int", min=1), Column("remain", "int", min=0), Column("leave", "int", min=0),
+         Column("rejected_ballots", "int", min=0)),
+        key=("area_code",),
+        row_checks=(_votes_add_up, _valid_within_ballots),
+    ),
+    "population": Schema(
+        "population.csv",
+        (AREA, Column("area_name"), Column("geography"), YEAR,
+         Column("population", "int", min=1, max=100_000_000)),
+        key=("area_code", "year"),
+    ),
+    "gva": Schema(
+        "gva.csv",
+        (Column("la_code", pattern=CODE), Column("la_name"), YEAR,
+         Column("gva_gbp_m", "float", min=0, max=5_000_000), Column("provisional", "bool")),
+        key=("la_code", "year"),
+    ),
+    "productivity": _explore(
+        "productivity.csv",
+        Column("gva_per_job_gbp", "float", required=False, min=1000, max=10_000_000),
+        Column("gva_per_hour_gbp", "float", required=False, min=1, max=10_000),
+    ),
+    "employment": _explore(
+        "employment.csv", Column("employment_rate_pct", "float", required=False, min=0, max=100),
+        extra=(Column("notes", required=False),),
+    ),
+    "pay": _explore(
+        "pay.csv", Column("median_weekly_pay_gbp", "float", required=False, min=0, max=100_000),
+        extra=(Column("status", required=False, pattern="[ux]?"),),
+    ),
+    "qualifications": _explore(
+        "qualifications.csv", Column("level3_plus_pct", "float", required=False, min=0, max=100)),
+    "business": _explore(
+        "business.csv",
+        Column("active_businesses", "float", required=False, min=0, max=100_000_000),
+        Column("birth_rate_pct", "float", required=False, min=0, max=100),
+    ),
+    "housing": _explore(
+        "housing.csv", Column("affordability_ratio", "float", required=False, min=0, max=200)),
+    "imd": Schema(
+        "imd2019.csv",
+        (Column("la_code", pattern=CODE), Column("la_name"), Column("imd_average_score", "float", min=0, max=100),
+         Column("imd_rank_of_average_score", "int", min=1, max=1000),
+         Column("imd_rank_of_average_rank", "int", min=1, max=1000),
+         Column("imd_share_most_deprived_10pct", "float", min=0, max=1),
+         Column("imd_rank_of_share_most_deprived_10pct", "int", min=1, max=1000)),
+        key=("la_code",),
+    ),
+}
+
+
+@dataclass
+class Dataset:
+    """The validated frames, by schema name, and the path each came from."""
+
+    frames: dict[str, pd.DataFrame]
+    paths: dict[str, str] = field(default_factory=dict)
+
+    def __getitem__(self, name: str) -> pd.DataFrame:
+        return self.frames[name]
+
+    def path(self, name: str) -> str:
+        return self.paths[name]
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def read_rows(path: Path, label: str) -> tuple[list[str], list[list[str]], list[int]]:
+    """Return (header, rows, line numbers) of a CSV; raise DataError for unreadable files."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise DataError([f"{label}: file not found"]) from None
+    except OSError as exc:
+        raise DataError([f"{label}: cannot read ({exc.strerror})"]) from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        raise DataError([f"{label}:{line}: not valid UTF-8 (byte 0x{raw[exc.start]:02x}); save the file as UTF-8"]) from None
+    if not text.strip():
+        raise DataError([f"{label}: file is empty"])
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    rows: list[list[str]] = []
+    lines: list[int] = []
+    try:
+        header = next(reader)
+        for row in reader:
+            if not row or (len(row) == 1 and not row[0].strip()):
+                continue
+            rows.append(row)
+            lines.append(reader.line_num)
+    except csv.Error as exc:
+        raise DataError([f"{label}:{reader.line_num}: malformed CSV ({exc}); is the file truncated?"]) from None
+    return [h.strip() for h in header], rows, lines
+
+
+def load_frame(path: Path, schema: Schema, label: str | None = None) -> pd.DataFrame:
+    """Return the validated frame of one file; raise DataError listing its problems.
+
+    The frame has the schema's columns with their types (missing optional values
+    are None/NaN) and a ``_line`` column with each row's line number.
+    """
+    label = label or str(path)
+    header, rows, lines = read_rows(path, label)
+    problems = _check_header(header, schema, label)
+    if problems:
+        raise DataError(problems)
+    if not rows:
+        raise DataError([f"{label}:1: no data rows (only a header)"])
+    width = len(header)
+    for row, line in zip(rows, lines):
+        if len(row) != width:
+            problems.append(f"{label}:{line}: expected {width} fields, found {len(row)}; is the row truncated?")
+            if len(problems) >= MAX_ERRORS_PER_FILE:
+                break
+    if problems:
+        raise DataError(problems)
+    columns = dict(zip(header, zip(*rows)))
+    data: dict[str, list] = {"_line": lines}
+    for col in schema.columns:
+        data[col.name] = _convert(columns[col.name], col, lines, label, problems)
+    frame = pd.DataFrame(data)
+    if not problems:
+        problems += _check_key(frame, schema, label)
+        problems += _check_rows(frame, schema, label)
+    if problems:
+        raise DataError(problems[:MAX_ERRORS_PER_FILE])
+    return frame
+
+
+def _check_header(header: list[str], schema: Schema, label: str) -> list[str]:
+    problems = []
+    seen = set()
+    for i, name in enumerate(header, 1):
+        if name in seen:
+            problems.append(f"{label}:1: column '{name}' appears twice")
+        seen.add(name)
+        if schema.strict and name not in schema.names:
+            problems.append(f"{label}:1: unknown column '{name}' (expected: {', '.join(schema.names)})")
+    for name in schema.names:
+        if name not in seen:
+            problems.append(f"{label}:1: missing column '{name}'")
+    return problems
+
+
+def _convert(values: list[str], col: Column, lines: list[int], label: str, problems: list[str]) -> list:
+    """Return the column's values converted to its kind; append a message per bad cell."""
+    fast = _fast_column(values, col)
+    if fast is not None:
+        return fast
+    where = f"column '{col.name}'"
+    out: list = []
+    pattern = re.compile(col.pattern) if col.pattern else None
+    for i, text in enumerate(values):
+        value, message = _cell(text.strip(), col, pattern)
+        if message and len(problems) < MAX_ERRORS_PER_FILE:
+            problems.append(f"{label}:{lines[i]}: {where}: {message}")
+        out.append(value)
+    return out
+
+
+def _fast_column(values: list[str], col: Column) -> object | None:
+    """Return the converted column when every cell is plainly valid, else None (check cell by cell)."""
+    if col.kind == "str":
+        joined = "\n".join(values)
+        if col.required and ("\n\n" in "\n" + joined + "\n"):
+            return None
+        if CONTROL.search(joined) or joined != joined.strip() or "\n " in joined or " \n" in joined:
+            return None
+        if col.pattern:
+            pattern = re.compile(col.pattern)
+            if not all(pattern.fullmatch(v) for v in values if v):
+                return None
+        return [v if v else None for v in values]
+    if col.kind == "bool":
+        return None
+    try:
+        numbers = np.array([v or "nan" for v in values], dtype=np.float64)
+    except ValueError:
+        return None
+    present = ~np.isnan(numbers)
+    if (col.required and not present.all()) or np.isinf(numbers).any():
+        return None
+    if "nan" in values or any("," in v or v != v.strip() for v in values):
+        return None
+    real = numbers[present]
+    if col.kind == "int" and (real % 1 != 0).any():
+        return None
+    if (col.min is not None and (real < col.min).any()) or (col.max is not None and (real > col.max).any()):
+        return None
+    return numbers
+
+
+def _cell(text: str, col: Column, pattern: re.Pattern[str] | None) -> tuple[object, str]:
+    """Return (value, problem) for one cell; problem is '' when the cell is valid."""
+    if text == "":
+        missing = None if col.kind == "str" else (False if col.kind == "bool" else math.nan)
+        return missing, ("is empty" if col.required else "")
+    if col.kind == "str":
+        if CONTROL.search(text):
+            return text, "contains a control character"
+        if pattern is not None and not pattern.fullmatch(text):
+            return text, f"'{text}' is not a valid code"
+        return text, ""
+    if col.kind == "bool":
+        lowered = text.lower()
+        if lowered not in BOOLS:
+            return False, f"'{text}' is not true or false"
+        return BOOLS[lowered], ""
+    try:
+        number = float(text.replace(",", ""))
+    except ValueError:
+        return math.nan, f"'{text}' is not a number"
+    if not math.isfinite(number):
+        return math.nan, f"'{text}' is not a number"
+    if col.kind == "int" and not number.is_integer():
+        return number, f"'{text}' is not a whole number"
+    if col.min is not None and number < col.min:
+        return number, f"{text} is below the minimum {col.min:g}"
+    if col.max is not None and number > col.max:
+        return number, f"{text} is above the maximum {col.max:g}"
+    return number, ""
+
+
+BOOLS = {"true": True, "false": False, "1": True, "0": False, "yes": True, "no": False}
+
+
+def _check_key(frame: pd.DataFrame, schema: Schema, label: str) -> list[str]:
+    dup = frame.duplicated(list(schema.key), keep="first")
+    problems = []
+    for idx in dup[dup].index[:MAX_ERRORS_PER_FILE]:
+        key_values = ", ".join(f"{k}={_show(frame.at[idx, k])}" for k in schema.key)
+        first = frame[(frame[list(schema.key)] == frame.loc[idx, list(schema.key)]).all(axis=1)]["_line"].iloc[0]
+        problems.append(f"{label}:{frame.at[idx, '_line']}: column '{schema.key[0]}': duplicate {key_values} "
+                        f"(first at line {first})")
+    return problems
+
+
+def _show(value: object) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _check_rows(frame: pd.DataFrame, schema: Schema, label: str) -> list[str]:
+    problems = []
+    for check in schema.row_checks:
+        bad, message = check(frame)
+        for idx in bad[bad].index[:MAX_ERRORS_PER_FILE]:
+            problems.append(f"{label}:{frame.at[idx, '_line']}: {message}")
+    return problems
+
+
+# --------------------------------------------------------------------------- the dataset
+
+
+def load_dataset(data_dir: Path, members_file: Path | None = None, label_root: Path | None = None) -> Dataset:
+    """Return every frame of ``data_dir`` validated, plus cross-file checks.
+
+    All files are checked before failing, so one run reports every problem.
+    """
+    frames: dict[str, pd.DataFrame] = {}
+    paths: dict[str, str] = {}
+    problems: list[str] = []
+    for name, schema in SCHEMAS.items():
+        path = members_file if (name == "members" and members_file) else data_dir / schema.file
+        label = _label(path, label_root)
+        paths[name] = label
+        try:
+            frames[name] = load_frame(path, schema, label)
+        except DataError as exc:
+            problems += exc.problems
+    if not problems:
+        problems += _cross_checks(frames, paths)
+    if problems:
+        raise DataError(problems)
+    return Dataset(frames, paths)
+
+
+def _label(path: Path, root: Path | None) -> str:
+    if root is not None:
+        try:
+            return str(path.resolve().relative_to(root.resolve()))
+        except ValueError:
+            pass
+    return str(path)
+
+
+def _cross_checks(frames: dict[str, pd.DataFrame], paths: dict[str, str]) -> list[str]:
+    """Return problems that span files: members whose councils are unknown or inconsistent."""
+    members = frames["members"]
+    label = paths["members"]
+    problems = []
+    known = set(frames["referendum"]["area_code"])
+    for _, row in members.iterrows():
+        if row["la_code"] not in known:
+            problems.append(f"{label}:{row['_line']}: column 'la_code': council '{row['la_code']}' is not a "
+                            f"counting area in {paths['referendum']}")
+    for column in ("member_code", "region", "founder_2013"):
+        groups = members.groupby("member")[column].nunique()
+        for member in groups[groups > 1].index:
+            line = members[members["member"] == member]["_line"].iloc[-1]
+            problems.append(f"{label}:{line}: column '{column}': member '{member}' has different values "
+                            f"on different rows")
+    codes = members.groupby("member_code")["member"].nunique()
+    for code in codes[codes > 1].index:
+        line = members[members["member_code"] == code]["_line"].iloc[-1]
+        problems.append(f"{label}:{line}: column 'member_code': '{code}' is used by two members")
+    return problems
