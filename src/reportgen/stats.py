@@ -152,6 +152,26 @@ class Index:
 
 # --------------------------------------------------------------------------- computing
 
+SETTINGS_FILE = "reportgen.toml"
+
+
+def setting_source(key: str) -> Source:
+    return Source(SETTINGS_FILE, "[facts]", key)
+
+
+def merge_sources(sources: list[Source]) -> tuple[Source, ...]:
+    """Return the sources with those of the same file and column merged into one."""
+    merged: dict[tuple[str, str], list[str]] = {}
+    for src in sources:
+        rows = merged.setdefault((src.file, src.column), [])
+        if src.rows not in rows:
+            rows.append(src.rows)
+    out = []
+    for (file, column), rows in merged.items():
+        text = rows[0] if len(rows) == 1 else f"{len(rows)} row sets: " + "; ".join(rows[:3]) + ("; …" if len(rows) > 3 else "")
+        out.append(Source(file, text, column))
+    return tuple(out)
+
 
 class Builder:
     """Computes the facts; one method per topic, each small and pure."""
@@ -173,7 +193,11 @@ class Builder:
         self.imd = Index(ds, "imd", "la_code")
 
     # -- helpers
-    def add(self, id: str, value: float | None, unit: str, description: str, **kw) -> Fact:
+    def add(self, id: str, value: float | None, unit: str, description: str, inputs: tuple[str, ...] = (),
+            **kw) -> Fact:
+        """Add a fact; ``inputs`` names the facts it is derived from, whose sources it inherits."""
+        if inputs and not kw.get("sources"):
+            kw["sources"] = merge_sources([s for i in inputs for s in self.facts[i].sources])
         if value is not None and (math.isnan(value) or math.isinf(value)):
             value, kw["reason"] = None, kw.get("reason") or "the computation has no finite result"
         if value is not None:
@@ -238,13 +262,14 @@ def _referendum(b: Builder) -> None:
         _ref_facts(b, f"city.{m.slug}", m.name, codes, _sum_ref(b, codes))
         diff = b.facts[f"city.{m.slug}.leave_pct"].value - b.facts["uk.leave_pct"].value
         b.add(f"city.{m.slug}.leave_vs_uk_points", diff, "points", f"{m.name}'s Leave share minus the UK's",
-              year=2016, formula="member Leave % − UK Leave %",
-              sources=b.facts[f"city.{m.slug}.leave_pct"].sources)
+              year=2016, formula="member Leave % − UK Leave %", inputs=(f"city.{m.slug}.leave_pct", "uk.leave_pct"))
     above = sum(1 for m in b.members if b.facts[f"city.{m.slug}.leave_pct"].value > b.facts["uk.leave_pct"].value)
     b.add("group.members_above_uk_leave", above, "count", "Members whose Leave share was above the UK's",
-          year=2016, formula="count of members with Leave % > UK Leave %")
+          year=2016, formula="count of members with Leave % > UK Leave %",
+          inputs=tuple(f"city.{m.slug}.leave_pct" for m in b.members) + ("uk.leave_pct",))
     b.add("group.leave_vs_uk_points", b.facts["group.leave_pct"].value - b.facts["uk.leave_pct"].value, "points",
-          "The members' combined Leave share minus the UK's", year=2016, formula="group Leave % − UK Leave %")
+          "The members' combined Leave share minus the UK's", year=2016, formula="group Leave % − UK Leave %",
+          inputs=("group.leave_pct", "uk.leave_pct"))
 
 
 # --------------------------------------------------------------------------- economy
@@ -365,25 +390,29 @@ def _group_economy(b, group_gva, group_jobs, with_gva, group_pop, with_pop, comp
     b.add("group.gva_gbp", group_gva if with_gva else None, "GBP", f"GVA of the members together, {y}, current prices{note}",
           year=y, formula="sum of the members' GVA where available", style="gbp_bn",
           sources=(b.gva.source(["member councils"], "gva_gbp_m", y),), reason="no member has GVA")
-    b.add("group.gva_year", y, "year", "The year of the GVA and productivity figures", year=y, formula="setting facts.base_year")
+    b.add("group.gva_year", y, "year", "The year of the GVA and productivity figures", year=y,
+          formula="setting facts.base_year", sources=(setting_source("base_year"),))
     b.add("group.gva_members", len(with_gva), "count", f"Members with GVA and GVA per job for {y}", year=y,
-          formula="count")
+          formula="count", inputs=("group.gva_gbp",))
     b.add("group.gva_uk_share_pct", 100 * group_gva / b.facts["uk.gva_gbp"].value if with_gva else None, "percent",
           f"The members' GVA as a share of all UK councils' GVA, {y}", year=y, formula="group GVA ÷ UK GVA × 100",
-          reason="no member has GVA")
+          reason="no member has GVA", inputs=("group.gva_gbp", "uk.gva_gbp"))
     b.add("group.population", group_pop if with_pop else None, "people",
           f"Population of the members together, mid-{y}{_missing_note(b, with_pop)}", year=y,
           formula="sum of the members' populations where available",
           sources=(b.pop.source(["member councils"], "population", y),), reason="no member has a population")
-    b.add("group.population_members", len(with_pop), "count", f"Members with a mid-{y} population", year=y, formula="count")
+    b.add("group.population_members", len(with_pop), "count", f"Members with a mid-{y} population", year=y, formula="count",
+          inputs=("group.population",))
     gpj = group_gva / group_jobs if group_jobs else None
     b.add("group.gva_per_job_gbp", gpj, "GBP", f"GVA per filled job of the members together, {y}{note}", year=y,
           formula="members' total GVA ÷ members' total filled jobs (each member's GVA ÷ its GVA per filled job)",
-          reason="no member has GVA per job")
+          reason="no member has GVA per job",
+          inputs=tuple(f"city.{m.slug}.{c}" for m in with_gva for c in ("gva_gbp", "gva_per_job_gbp")))
     ratio = None if (gpj is None or comparator is None) else comparator / gpj
     b.add("group.productivity_vs_england_pct", None if ratio is None else 100 / ratio, "ratio",
           f"The members' GVA per filled job as a share of {comp_name}'s ({comp_name} = 100), {y}", year=y,
-          formula=f"group GVA per filled job ÷ {comp_name} GVA per filled job × 100", reason="not computable")
+          formula=f"group GVA per filled job ÷ {comp_name} GVA per filled job × 100", reason="not computable",
+          inputs=("group.gva_per_job_gbp", "comparator.gva_per_job_gbp"))
     _uplift(b, group_gva, ratio, comp_name, note)
 
 
@@ -395,15 +424,19 @@ def _uplift(b: Builder, group_gva: float, ratio: float | None, comp_name: str, n
               f"higher by their GVA × ({comp_name} GVA per filled job ÷ members' GVA per filled job − 1); "
               f"that annual gain is counted over {h} years"
               + (" with no growth" if g == 0 else f", growing {b.s.growth_pct:g}% a year") + f"{note}")
+    inputs = ("group.gva_gbp", "group.gva_per_job_gbp", "comparator.gva_per_job_gbp")
     b.add("group.uplift_pct", None if ratio is None else 100 * (ratio - 1), "percent",
           f"How much higher the members' GVA would be at {comp_name}'s productivity, {y}", year=y,
-          formula=f"({comp_name} GVA per filled job ÷ members' GVA per filled job − 1) × 100", reason="not computable")
+          formula=f"({comp_name} GVA per filled job ÷ members' GVA per filled job − 1) × 100", reason="not computable",
+          inputs=inputs)
     b.add("group.uplift_annual_gbp", annual, "GBP", f"Extra GVA a year at {comp_name}'s productivity, {y} prices",
-          year=y, formula=method, style="gbp_bn", reason="not computable")
+          year=y, formula=method, style="gbp_bn", reason="not computable", inputs=inputs)
     b.add("group.uplift_decade_gbp", None if annual is None else annual * factor, "GBP",
           f"Extra GVA over {h} years at {comp_name}'s productivity, {y} prices", year=y, formula=method,
-          style="gbp_bn0", reason="not computable")
-    b.add("group.horizon_years", h, "count", "Years over which the uplift is counted", formula="setting facts.horizon_years")
+          style="gbp_bn0", reason="not computable", inputs=inputs + (),
+          )
+    b.add("group.horizon_years", h, "count", "Years over which the uplift is counted", formula="setting facts.horizon_years",
+          sources=(setting_source("horizon_years"),))
 
 
 def _series_facts(b: Builder, m: Member) -> None:
@@ -459,9 +492,11 @@ def _people(b: Builder) -> None:
         below = [m for m in b.members if (v := b.facts[f"city.{m.slug}.{suffix}"].value) is not None
                  and b.facts[f"england.{suffix}"].value is not None and v < b.facts[f"england.{suffix}"].value]
         b.add(f"group.members_below_england.{suffix}", len(below), "count",
-              f"Members below England on: {label.lower()}, {year}", year=year, formula="count")
+              f"Members below England on: {label.lower()}, {year}", year=year, formula="count",
+              inputs=tuple(f"city.{m.slug}.{suffix}" for m in b.members) + (f"england.{suffix}",))
         b.add(f"group.year.{suffix}", year, "year", f"Year of the {label.lower()} figures", year=year,
-              formula="latest year with an England figure" if getattr(b.s, setting) == "latest" else "setting")
+              formula="latest year with an England figure" if getattr(b.s, setting) == "latest" else "setting",
+              sources=(setting_source(setting), index.source([ENGLAND], column, year)))
 
 
 def _place(b: Builder) -> None:
@@ -490,7 +525,7 @@ def _business(b: Builder) -> None:
                        b.biz.source(codes or [m.code], "active_businesses", year)),
               formula=AGGREGATION["business_births"], reason=reason)
     b.add("group.year.business_birth_rate_pct", year, "year", "Year of the business demography figures", year=year,
-          formula="latest year with an England figure")
+          formula="latest year with an England figure", sources=(b.biz.source([ENGLAND], "birth_rate_pct", year),))
 
 
 def _imd(b: Builder) -> None:
@@ -519,7 +554,8 @@ def _imd(b: Builder) -> None:
               formula=AGGREGATION["imd"], reason=reason)
     b.add("group.councils_in_most_deprived_decile", in_decile, "count",
           "Member councils among the most deprived tenth of English councils (IMD 2019, rank of average score)",
-          year=2019, formula=f"count of member councils with rank ≤ {total} ÷ 10")
+          year=2019, formula=f"count of member councils with rank ≤ {total} ÷ 10",
+          sources=(b.imd.source(["member councils"], "imd_rank_of_average_score"),))
 
 
 def _imd_reason(c: Council) -> str:
@@ -547,8 +583,10 @@ def _ranks(b: Builder) -> None:
             b.add(f"city.{m.slug}.rank.{measure}", order.get(m.slug), "rank",
                   f"{m.name}'s rank among the members by {words}", year=b.facts[f"city.{m.slug}.{suffix}"].year,
                   formula="position among members with a figure; ties share a rank",
+                  inputs=tuple(f"city.{x.slug}.{suffix}" for x in b.members),
                   reason=b.facts[f"city.{m.slug}.{suffix}"].reason or "not ranked")
-        b.add(f"group.ranked.{measure}", len(ranked), "count", f"Members ranked by {words}", formula="count")
+        b.add(f"group.ranked.{measure}", len(ranked), "count", f"Members ranked by {words}", formula="count",
+              inputs=tuple(f"city.{x.slug}.{suffix}" for x in b.members))
 
 
 def _group_counts(b: Builder) -> None:
@@ -557,7 +595,8 @@ def _group_counts(b: Builder) -> None:
     b.add("group.council_count", sum(len(m.councils) for m in b.members), "count", "Councils making up the members",
           formula="number of rows", sources=(Source(b.ds.path("members"), "all", "la_code"),), style="words")
     b.add("group.founder_count", sum(m.founder for m in b.members), "count", "Founder members (2013)",
-          formula="count of founder_2013 = True", style="words")
+          formula="count of founder_2013 = True", style="words",
+          sources=(Source(b.ds.path("members"), "all", "founder_2013"),))
 
 
 # --------------------------------------------------------------------------- chart series
