@@ -49,6 +49,7 @@ VALUE_PT = 7.5
 #: (chart, theme digest, width, height, fmt) digest → bytes; one drawing per build
 _CACHE: dict[str, bytes] = {}
 _REGISTERED: dict[str, str] = {}  # font path → matplotlib family name
+_LABEL_BOX = {"facecolor": "white", "edgecolor": "none", "pad": 0.6}  # keeps labels legible over lines
 
 # whole-number variants used for axis ticks when every tick is whole
 _TICK_WHOLE = {"pct": "pct0", "gbp_bn": "gbp_bn0"}
@@ -138,7 +139,7 @@ def _save(fig: Figure, theme: Theme, fmt: str) -> bytes:
             fig.savefig(buf, format="svg", metadata={"Date": None})
         else:
             fig.savefig(buf, format="png", dpi=PNG_DPI, metadata={"Software": None},
-                        pil_kwargs={"compress_level": 3})
+                        pil_kwargs={"compress_level": 1})
     return buf.getvalue()
 
 
@@ -249,10 +250,11 @@ def _draw_bars(ax: Axes, chart: Chart, theme: Theme, horizontal: bool) -> None:
             at = (v or 0.0) + (pad if (v or 0.0) >= 0 else -pad)
             ha = "left" if (v or 0.0) >= 0 else "right"
             if horizontal:
-                ax.text(at, p, text, va="center", ha=ha, fontsize=VALUE_PT, color=colour)
+                ax.text(at, p, text, va="center", ha=ha, fontsize=VALUE_PT, color=colour, zorder=4,
+                        bbox=_LABEL_BOX)
             else:
                 ax.text(p, at, text, ha="center", va="bottom" if ha == "left" else "top",
-                        fontsize=VALUE_PT, color=colour)
+                        fontsize=VALUE_PT, color=colour, zorder=4, bbox=_LABEL_BOX)
     ticks = list(range(n))
     names = list(reversed(chart.categories)) if horizontal else list(chart.categories)
     value_axis = ax.xaxis if horizontal else ax.yaxis
