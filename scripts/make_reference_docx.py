@@ -135,6 +135,7 @@ def paragraph_styles(theme: Theme) -> list[str]:
     body_sp = spacing(0, 6, s["body"], lead)
     heading_ppr = "<w:keepNext/><w:keepLines/>"
     list_ppr = spacing(0, 3, s["body"], lead)
+    toc_tab = f'<w:tabs><w:tab w:val="right" w:leader="dot" w:pos="{width}"/></w:tabs>'
     styles = [
         style_xml("paragraph", "Normal", "Normal", spacing(0, 0, s["body"], lead),
                   rpr(theme, s["body"], c["text"])),
@@ -176,12 +177,16 @@ def paragraph_styles(theme: Theme) -> list[str]:
         style_xml("paragraph", "TOCHeading", "TOC Heading",
                   heading_ppr + spacing(12, 6) + '<w:outlineLvl w:val="9"/>',
                   rpr(theme, s["heading2"], c["primary"], bold=True), "Normal", "TOC1"),
-        style_xml("paragraph", "TOC1", "toc 1", spacing(3, 2), rpr(theme, s["body"], bold=True),
-                  "Normal", "TOC1"),
-        style_xml("paragraph", "TOC2", "toc 2", spacing(0, 2) + '<w:ind w:left="340"/>',
+        style_xml("paragraph", "TOC1", "toc 1", toc_tab + spacing(4, 2), rpr(theme, s["body"], bold=True),
+                  "Normal", "TOC2"),
+        style_xml("paragraph", "TOC2", "toc 2", toc_tab + spacing(0, 2) + '<w:ind w:left="340"/>',
                   rpr(theme, s["body"]), "Normal", "TOC2"),
-        style_xml("paragraph", "TOC3", "toc 3", spacing(0, 2) + '<w:ind w:left="680"/>',
+        style_xml("paragraph", "TOC3", "toc 3", toc_tab + spacing(0, 2) + '<w:ind w:left="680"/>',
                   rpr(theme, s["body"]), "Normal", "TOC3"),
+        style_xml("paragraph", "Figure", "Figure", "<w:keepNext/>" + spacing(2, 0), rpr(theme),
+                  "Normal", "Source", custom=True),
+        style_xml("paragraph", "Spacer", "Spacer", '<w:spacing w:before="0" w:after="0" w:line="160" '
+                  'w:lineRule="exact"/>', rpr(theme, 6), "Normal", "BodyText", custom=True),
         style_xml("paragraph", "Footer", "footer",
                   f'<w:pBdr><w:top w:val="single" w:sz="4" w:space="4" w:color="{hexc(c["rule"])}"/></w:pBdr>'
                   f'<w:tabs><w:tab w:val="right" w:pos="{width}"/></w:tabs>' + spacing(0, 0),
