@@ -11,7 +11,11 @@ top/right spines.
 Output is deterministic (fixed SVG hash salt, no dates, no software tags), and
 each (chart, theme, size, format) is drawn once per process (``_CACHE``).
 
-Public API: ``render``, ``render_both``, ``suggested_size_mm``, ``clear_cache``.
+SVG text stays text (``svg.fonttype = "none"``) in the family ``font_family(theme)``:
+small files, fast to convert, searchable in the PDF; the PDF writer maps that
+family to its embedded fonts. PNG text is rendered from the theme's TTFs.
+
+Public API: ``render``, ``render_both``, ``suggested_size_mm``, ``font_family``, ``clear_cache``.
 """
 
 from __future__ import annotations
@@ -97,6 +101,11 @@ def suggested_size_mm(chart: Chart, width_mm: float) -> tuple[float, float]:
     return width_mm, round(min(110.0, width_mm * 0.5), 1)
 
 
+def font_family(theme: Theme) -> str:
+    """Return the font-family name the SVG output uses for the theme's fonts (e.g. 'DejaVu Sans')."""
+    return _family(theme)
+
+
 def clear_cache() -> None:
     """Forget every drawn chart (tests; long-running processes)."""
     _CACHE.clear()
@@ -114,7 +123,7 @@ def _rc(theme: Theme) -> dict[str, object]:
     return {
         "font.family": [_family(theme)],
         "font.size": LABEL_PT,
-        "svg.fonttype": "path",  # glyphs as paths: svglib needs no fonts
+        "svg.fonttype": "none",  # real text: the PDF writer maps font_family() to its embedded TTFs
         "svg.hashsalt": "reportgen",
         "axes.unicode_minus": False,  # fmt already prints U+2212
         "text.color": theme.colour("text"),
@@ -362,7 +371,7 @@ def _decorate(fig: Figure, ax: Axes, chart: Chart, theme: Theme, width_mm: float
     value_axis = ax.xaxis if chart.kind == "barh" else ax.yaxis
     value_axis.set_major_formatter(FuncFormatter(lambda v, _pos: tick(v)))
     title = _wrap_to(chart.title, w_pt - 8, TITLE_PT, theme, bold=True)
-    fig.text(4 / w_pt, 1 - 4 / h_pt, title, ha="left", va="top", fontsize=TITLE_PT,
+    fig.text(0.5 / w_pt, 1 - 4 / h_pt, title, ha="left", va="top", fontsize=TITLE_PT,
              fontweight="bold", color=theme.colour("text"), linespacing=1.25)
     top_pt = 4 + (title.count("\n") + 1) * TITLE_PT * 1.3 + 6
     x_label = chart.x_label if chart.kind == "barh" else chart.x_label

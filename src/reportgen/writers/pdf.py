@@ -1,0 +1,628 @@
+"""Document → PDF with reportlab platypus; the only module that imports reportlab.
+
+One ``visit_<Node>`` function per block type returns flowables, one
+``inline_<Node>`` function per inline type returns paragraph markup; an
+unknown node is a TypeError. Every font is the theme's TTF family, embedded
+(the canvas's initial font included, so Helvetica never appears). Output is
+deterministic (reportlab invariant mode). Notes become endnotes under a "Notes"
+heading at the end, numbered in reading order, as the DOCX writer does.
+
+With ``theme.print_enabled`` the page grows by ``theme.bleed_mm`` on each side,
+the title band bleeds to the media edge, crop marks are drawn in the bleed and
+every colour is written as CMYK.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from dataclasses import dataclass, field
+from typing import Callable
+from xml.sax.saxutils import escape, quoteattr
+
+from reportlab.graphics.shapes import Drawing
+from reportlab.lib.colors import CMYKColor, Color, HexColor, toColor
+from reportlab.lib.enums import TA_CENTER, TA_LEFT, TA_RIGHT
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import (
+    BaseDocTemplate,
+    Flowable,
+    Frame,
+    KeepTogether,
+    ListFlowable,
+    ListItem,
+    PageTemplate,
+    Paragraph,
+    Spacer,
+)
+from reportlab.platypus import PageBreak as RLPageBreak
+from reportlab.platypus import Table as RLTable
+from reportlab.platypus import TableStyle
+from reportlab.platypus.tableofcontents import TableOfContents as RLTableOfContents
+from svglib.svglib import register_font as svg_register_font
+from svglib.svglib import svg2rlg
+
+from .. import charts
+from ..document import (
+    BulletList,
+    Callout,
+    Document,
+    Emph,
+    FactText,
+    Figure,
+    Heading,
+    KeyFigures,
+    LineBreak,
+    Link,
+    NoteRef,
+    OrderedList,
+    PageBreak,
+    Paragraph as ParagraphNode,
+    Strong,
+    Table,
+    TableOfContents,
+    Text,
+    TitleBlock,
+    plain_text,
+)
+from ..theme import Theme
+
+name = "pdf"
+suffix = ".pdf"
+
+NOTES_TITLE = "Notes"
+_INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
+_FONTS: dict[tuple[str, ...], tuple[str, str, str, str]] = {}
+
+
+# --------------------------------------------------------------------------- public API
+
+
+def render(doc: Document, theme: Theme, *, reference_docx: object = None) -> bytes:
+    """Return ``doc`` as PDF bytes in ``theme``; ``reference_docx`` is ignored (DOCX only).
+
+    Raise TypeError for a node type this writer does not know.
+    """
+    ctx = _Context(theme=theme, fonts=register_fonts(theme))
+    story = visit_blocks(doc.blocks, ctx) + _endnotes(ctx)
+    buf = io.BytesIO()
+    template = _template(buf, doc, ctx)
+    maker = _canvas_maker(doc.meta.footer, ctx)
+    if ctx.has_toc:
+        template.multiBuild(story, canvasmaker=maker)
+    else:
+        template.build(story, canvasmaker=maker)
+    return buf.getvalue()
+
+
+def register_fonts(theme: Theme) -> tuple[str, str, str, str]:
+    """Register the theme's four TTFs as one reportlab family once per process.
+
+    Return the (regular, bold, italic, bold_italic) font names.
+    """
+    f = theme.fonts
+    paths = (f.regular, f.bold, f.italic, f.bold_italic)
+    if paths not in _FONTS:
+        base = f"RG{len(_FONTS)}-" + re.sub(r"[^A-Za-z0-9]", "", f.family)
+        names = (base, base + "-Bold", base + "-Italic", base + "-BoldItalic")
+        _map_svg_fonts(charts.font_family(theme), names, paths)  # registers the TTFs too
+        # after every registerFont, which resets each font's own bold/italic mapping
+        for font_name in names:
+            pdfmetrics.registerFontFamily(font_name, normal=names[0], bold=names[1], italic=names[2],
+                                          boldItalic=names[3])
+        _FONTS[paths] = names
+    return _FONTS[paths]
+
+
+def _map_svg_fonts(family: str, names: tuple[str, ...], paths: tuple[str, ...]) -> None:
+    """Register the TTFs with reportlab through svglib, so chart text in ``family`` uses them."""
+    variants = ((("normal", "400"), "normal"), (("bold", "700"), "normal"), (("normal", "400"), "italic"),
+                (("bold", "700"), "italic"))
+    for (weights, style), font_name, path in zip(variants, names, paths):
+        for weight in weights:
+            svg_register_font(family, path, weight=weight, style=style, rlgFontName=font_name)
+
+
+# --------------------------------------------------------------------------- context
+
+
+@dataclass
+class _Context:
+    """State of one render: theme, fonts, styles, endnotes and heading keys."""
+
+    theme: Theme
+    fonts: tuple[str, str, str, str]
+    notes: list[str] = field(default_factory=list)
+    headings: int = 0
+    has_toc: bool = False
+    toc_depth: int = 2
+    styles: dict[str, ParagraphStyle] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.styles = _styles(self)
+
+    def colour(self, name: str) -> Color:
+        """Return the theme colour ``name`` (or a #hex) as RGB, or CMYK for print."""
+        value = name if name.startswith("#") else self.theme.colour(name)
+        return _cmyk(HexColor(value)) if self.theme.print_enabled and self.theme.cmyk else HexColor(value)
+
+    def hex(self, name: str) -> str:
+        """Return the theme colour ``name`` as #RRGGBB for paragraph markup."""
+        return self.theme.colour(name)
+
+    @property
+    def bleed(self) -> float:
+        return self.theme.bleed_mm * mm if self.theme.print_enabled else 0.0
+
+    @property
+    def frame_width(self) -> float:
+        return A4[0] - (self.theme.page["margin_left"] + self.theme.page["margin_right"]) * mm
+
+
+def _cmyk(colour: object) -> CMYKColor:
+    """Return ``colour`` as CMYK (naive conversion; greys go to the black plate only)."""
+    c = toColor(colour)
+    if isinstance(c, CMYKColor):
+        return c
+    r, g, b = c.red, c.green, c.blue
+    if r == g == b:
+        return CMYKColor(0, 0, 0, 1 - r, alpha=c.alpha)
+    k = 1 - max(r, g, b)
+    return CMYKColor((1 - r - k) / (1 - k), (1 - g - k) / (1 - k), (1 - b - k) / (1 - k), k, alpha=c.alpha)
+
+
+# --------------------------------------------------------------------------- styles
+
+
+def _styles(ctx: _Context) -> dict[str, ParagraphStyle]:
+    t, (regular, bold, _i, _bi) = ctx.theme, ctx.fonts
+    lead = t.size("leading")
+    text, muted, primary = ctx.colour("text"), ctx.colour("muted_text"), ctx.colour("primary")
+
+    def style(name: str, size: float, **kw: object) -> ParagraphStyle:
+        base = {"fontName": regular, "fontSize": size, "leading": size * lead, "textColor": text}
+        return ParagraphStyle(name, **{**base, **kw})
+
+    body = t.size("body")
+    out = {
+        "Body Text": style("Body Text", body, spaceAfter=body * 0.6),
+        "Caption": style("Caption", t.size("caption"), fontName=bold, spaceBefore=6, spaceAfter=3,
+                         keepWithNext=1),
+        "Source": style("Source", t.size("small"), textColor=muted, spaceBefore=3, spaceAfter=10),
+        "Cell": style("Cell", t.size("small") + 0.5, leading=(t.size("small") + 0.5) * 1.25),
+        "Key Value": style("Key Value", t.size("key_value"), fontName=bold, textColor=primary,
+                           leading=t.size("key_value") * 1.15),
+        "Key Label": style("Key Label", t.size("key_label"), leading=t.size("key_label") * 1.3, spaceBefore=3),
+        "Key Comparison": style("Key Comparison", t.size("key_label"), textColor=muted,
+                                leading=t.size("key_label") * 1.3, spaceBefore=1),
+        "Band Title": style("Band Title", t.size("title"), fontName=bold, textColor=ctx.colour("band_text"),
+                            leading=t.size("title") * 1.15),
+        "Band Subtitle": style("Band Subtitle", t.size("subtitle"), textColor=ctx.colour("band_text"),
+                               spaceBefore=4),
+        "Band Kicker": style("Band Kicker", t.size("small") + 1, fontName=bold, textColor=ctx.colour("band_text"),
+                             spaceAfter=4),
+        "Callout Title": style("Callout Title", body, fontName=bold, textColor=primary, spaceAfter=4),
+        "Note": style("Note", t.size("small") + 0.5, spaceAfter=2),
+    }
+    out["Cell Header"] = ParagraphStyle("Cell Header", parent=out["Cell"], fontName=bold,
+                                        textColor=ctx.colour("table_header_text"))
+    for level, space in ((1, 14), (2, 10), (3, 8)):
+        size = t.size(f"heading{level}")
+        out[f"Heading {level}"] = style(f"Heading {level}", size, fontName=bold, textColor=primary,
+                                        leading=size * 1.2, spaceBefore=space, spaceAfter=size * 0.4,
+                                        keepWithNext=1)
+    return out
+
+
+def _aligned(style: ParagraphStyle, alignment: str) -> ParagraphStyle:
+    align = {"right": TA_RIGHT, "center": TA_CENTER}.get(alignment, TA_LEFT)
+    return ParagraphStyle(f"{style.name} {alignment}", parent=style, alignment=align)
+
+
+# --------------------------------------------------------------------------- inlines → markup
+
+
+def clean(text: str) -> str:
+    """Return ``text`` without XML-invalid characters, escaped for reportlab markup.
+
+    >>> clean('Tom & <b>\\x07')
+    'Tom &amp; &lt;b&gt;'
+    """
+    return escape(_INVALID_XML.sub("", text))
+
+
+def markup(inlines: tuple, ctx: _Context) -> str:
+    """Return paragraph markup for ``inlines`` (every text escaped)."""
+    out = []
+    for node in inlines:
+        fn = INLINES.get(type(node).__name__)
+        if fn is None:
+            raise TypeError(f"pdf writer: unknown inline node {type(node).__name__}")
+        out.append(fn(node, ctx))
+    return "".join(out)
+
+
+def inline_Text(node: Text, ctx: _Context) -> str:
+    return clean(node.text)
+
+
+def inline_FactText(node: FactText, ctx: _Context) -> str:
+    return clean(node.text)
+
+
+def inline_Strong(node: Strong, ctx: _Context) -> str:
+    return f"<b>{markup(node.children, ctx)}</b>"
+
+
+def inline_Emph(node: Emph, ctx: _Context) -> str:
+    return f"<i>{markup(node.children, ctx)}</i>"
+
+
+def inline_Link(node: Link, ctx: _Context) -> str:
+    href = quoteattr(_INVALID_XML.sub("", node.url))
+    return f'<a href={href} color="{ctx.hex("primary")}"><u>{markup(node.children, ctx)}</u></a>'
+
+
+def inline_LineBreak(node: LineBreak, ctx: _Context) -> str:
+    return "<br/>"
+
+
+def inline_NoteRef(node: NoteRef, ctx: _Context) -> str:
+    """Return the superscript mark and remember the note's text for the endnotes."""
+    ctx.notes.append(markup(tuple(n for n in node.children if not isinstance(n, NoteRef)), ctx))
+    number = len(ctx.notes)
+    return f'<super><a href="#note-{number}" color="{ctx.hex("primary")}">{number}</a></super>'
+
+
+INLINES: dict[str, Callable[..., str]] = {
+    fn.__name__.removeprefix("inline_"): fn
+    for fn in (inline_Text, inline_FactText, inline_Strong, inline_Emph, inline_Link, inline_LineBreak,
+               inline_NoteRef)
+}
+
+
+# --------------------------------------------------------------------------- blocks → flowables
+
+
+def visit_blocks(blocks: tuple, ctx: _Context) -> list[Flowable]:
+    """Return the flowables of ``blocks``; raise TypeError for an unknown block type."""
+    out: list[Flowable] = []
+    for node in blocks:
+        fn = VISITORS.get(type(node).__name__)
+        if fn is None:
+            raise TypeError(f"pdf writer: unknown block node {type(node).__name__}")
+        out.extend(fn(node, ctx))
+    return out
+
+
+def visit_TitleBlock(node: TitleBlock, ctx: _Context) -> list[Flowable]:
+    s = ctx.styles
+    parts = [Paragraph(clean(node.kicker).upper(), s["Band Kicker"])] if node.kicker else []
+    parts.append(Paragraph(clean(node.title), s["Band Title"]))
+    if node.subtitle:
+        parts.append(Paragraph(clean(node.subtitle), s["Band Subtitle"]))
+    return [_Band(parts, ctx.colour("primary")), Spacer(1, 8 * mm)]
+
+
+def visit_Heading(node: Heading, ctx: _Context) -> list[Flowable]:
+    level = min(max(node.level, 1), 3)
+    ctx.headings += 1
+    anchor = f'<a name="{clean(node.id)}"/>' if node.id else ""
+    para = _HeadingParagraph(anchor + markup(node.inlines, ctx), ctx.styles[f"Heading {level}"])
+    para.outline = (level, plain_text(node.inlines), f"h{ctx.headings}")
+    return [para]
+
+
+def visit_Paragraph(node: ParagraphNode, ctx: _Context) -> list[Flowable]:
+    return [Paragraph(markup(node.inlines, ctx), ctx.styles.get(node.style, ctx.styles["Body Text"]))]
+
+
+def visit_BulletList(node: BulletList, ctx: _Context) -> list[Flowable]:
+    return [_list(node.items, ctx, bulletType="bullet", start="•")]
+
+
+def visit_OrderedList(node: OrderedList, ctx: _Context) -> list[Flowable]:
+    return [_list(node.items, ctx, bulletType="1", start=str(node.start), bulletFormat="%s.")]
+
+
+def _list(items: tuple, ctx: _Context, **kw: object) -> ListFlowable:
+    body = ctx.theme.size("body")
+    flow_items = [ListItem(visit_blocks(item, ctx) or [Spacer(1, 1)]) for item in items]
+    return ListFlowable(flow_items, bulletFontName=ctx.fonts[0], bulletFontSize=body,
+                        bulletColor=ctx.colour("primary"), leftIndent=14, bulletDedent=12,
+                        spaceAfter=4, **kw)
+
+
+def visit_Table(node: Table, ctx: _Context) -> list[Flowable]:
+    s, ncols = ctx.styles, len(node.columns)
+    aligns = tuple(node.alignments) + ("left",) * (ncols - len(node.alignments))
+    head = [_aligned(s["Cell Header"], a) for a in aligns]
+    cell = [_aligned(s["Cell"], a) for a in aligns]
+    header_n = max(1, node.header_rows)
+    rows = [node.columns, *node.rows]
+    data = [[Paragraph(markup(c, ctx), (head if r < header_n else cell)[i]) for i, c in enumerate(row)]
+            for r, row in enumerate(rows)]
+    table = RLTable(data, colWidths=_widths(node.widths, ncols, ctx.frame_width), repeatRows=header_n,
+                    style=_table_style(ctx, header_n), hAlign="LEFT")
+    out: list[Flowable] = []
+    if node.caption:
+        out.append(Paragraph(markup(node.caption, ctx), s["Caption"]))
+    out.append(table)
+    if node.source:
+        out.append(Paragraph(markup(node.source, ctx), s["Source"]))
+    return out
+
+
+def _widths(widths: tuple[float, ...], n: int, total: float) -> list[float]:
+    if len(widths) != n or any(w <= 0 for w in widths):
+        widths = (1.0,) * n
+    return [total * w / sum(widths) for w in widths]
+
+
+def _table_style(ctx: _Context, header_n: int) -> TableStyle:
+    return TableStyle(_base_cell_style(ctx) + [
+        ("BACKGROUND", (0, 0), (-1, header_n - 1), ctx.colour("table_header_background")),
+        ("ROWBACKGROUNDS", (0, header_n), (-1, -1), [ctx.colour("#FFFFFF"), ctx.colour("table_stripe")]),
+        ("LINEBELOW", (0, -1), (-1, -1), 0.6, ctx.colour("rule")),
+        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+        ("TOPPADDING", (0, 0), (-1, -1), 3),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 3.5),
+        ("LEFTPADDING", (0, 0), (-1, -1), 5),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 5),
+    ])
+
+
+def _base_cell_style(ctx: _Context) -> list[tuple]:
+    """Return the cell font command every Table needs (reportlab's default is Helvetica)."""
+    return [("FONTNAME", (0, 0), (-1, -1), ctx.fonts[0])]
+
+
+def visit_Figure(node: Figure, ctx: _Context) -> list[Flowable]:
+    s = ctx.styles
+    width_mm, height_mm = charts.suggested_size_mm(node.chart, ctx.frame_width / mm)
+    drawing = _drawing(charts.render(node.chart, ctx.theme, width_mm, height_mm, "svg"), ctx.frame_width,
+                       ctx.fonts[0])
+    parts: list[Flowable] = []
+    if node.caption:
+        parts.append(Paragraph(markup(node.caption, ctx), s["Caption"]))
+    parts.append(drawing)
+    if node.source:
+        parts.append(Paragraph(markup(node.source, ctx), s["Source"]))
+    return [KeepTogether(parts)]
+
+
+def _drawing(svg: bytes, width: float, font: str) -> Drawing:
+    """Return the SVG as a vector Drawing scaled to ``width`` points."""
+    drawing = svg2rlg(io.BytesIO(svg))
+    if drawing is None:
+        raise ValueError("pdf writer: chart SVG could not be converted")
+    scale = width / drawing.width
+    drawing.scale(scale, scale)
+    drawing.width, drawing.height = width, drawing.height * scale
+    drawing.hAlign = "LEFT"
+    drawing.initialFontName = font  # charts are paths; this keeps Helvetica out
+    return drawing
+
+
+def visit_KeyFigures(node: KeyFigures, ctx: _Context) -> list[Flowable]:
+    if not node.items:
+        return []
+    s, gap, n = ctx.styles, 4 * mm, len(node.items)
+    tiles = []
+    for item in node.items:
+        tile = [Paragraph(markup(item.value, ctx), s["Key Value"]), Paragraph(markup(item.label, ctx), s["Key Label"])]
+        if item.comparison:
+            tile.append(Paragraph(markup(item.comparison, ctx), s["Key Comparison"]))
+        tiles.append(tile)
+    width = (ctx.frame_width - gap * (n - 1)) / n
+    row: list[object] = []
+    for i, tile in enumerate(tiles):
+        row += ([""] if i else []) + [tile]
+    widths = [width if i % 2 == 0 else gap for i in range(2 * n - 1)]
+    style = _base_cell_style(ctx) + [("VALIGN", (0, 0), (-1, -1), "TOP"), ("TOPPADDING", (0, 0), (-1, -1), 7),
+             ("BOTTOMPADDING", (0, 0), (-1, -1), 8), ("LEFTPADDING", (0, 0), (-1, -1), 7),
+             ("RIGHTPADDING", (0, 0), (-1, -1), 5)]
+    style += [("BACKGROUND", (2 * i, 0), (2 * i, 0), ctx.colour("tile_background")) for i in range(n)]
+    style += [("LINEABOVE", (2 * i, 0), (2 * i, 0), 2, ctx.colour("primary")) for i in range(n)]
+    return [RLTable([row], colWidths=widths, style=style, hAlign="LEFT"), Spacer(1, 6 * mm)]
+
+
+def visit_Callout(node: Callout, ctx: _Context) -> list[Flowable]:
+    inner: list[Flowable] = []
+    if node.title:
+        inner.append(Paragraph(markup(node.title, ctx), ctx.styles["Callout Title"]))
+    inner += visit_blocks(node.blocks, ctx)
+    style = _base_cell_style(ctx) + [("BACKGROUND", (0, 0), (-1, -1), ctx.colour("callout_background")),
+             ("LINEBEFORE", (0, 0), (0, -1), 3, ctx.colour("accent")),
+             ("LEFTPADDING", (0, 0), (-1, -1), 10), ("RIGHTPADDING", (0, 0), (-1, -1), 10),
+             ("TOPPADDING", (0, 0), (-1, -1), 8), ("BOTTOMPADDING", (0, 0), (-1, -1), 4)]
+    return [RLTable([[inner]], colWidths=[ctx.frame_width], style=style, hAlign="LEFT"), Spacer(1, 4 * mm)]
+
+
+def visit_PageBreak(node: PageBreak, ctx: _Context) -> list[Flowable]:
+    return [RLPageBreak()]
+
+
+def visit_TableOfContents(node: TableOfContents, ctx: _Context) -> list[Flowable]:
+    """Return the contents title and reportlab's TOC (filled by a multi-pass build)."""
+    ctx.has_toc = True
+    toc = RLTableOfContents(dotsMinLevel=0)
+    toc.tableStyle = TableStyle(_base_cell_style(ctx) + [
+        ("VALIGN", (0, 0), (-1, -1), "TOP"), ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+        ("LEFTPADDING", (0, 0), (-1, -1), 0)])
+    base = ctx.styles["Body Text"]
+    toc.levelStyles = [ParagraphStyle(f"TOC {i}", parent=base, leftIndent=12 * i, firstLineIndent=0,
+                                      fontName=ctx.fonts[1] if i == 0 else ctx.fonts[0],
+                                      spaceBefore=3 if i == 0 else 0, spaceAfter=1)
+                       for i in range(max(1, node.depth))]
+    ctx.toc_depth = node.depth
+    title = Paragraph(clean(node.title), ParagraphStyle("TOC Title", parent=ctx.styles["Heading 1"], keepWithNext=0))
+    return [title, toc, Spacer(1, 4 * mm)]
+
+
+VISITORS: dict[str, Callable[[object, _Context], list[Flowable]]] = {
+    fn.__name__.removeprefix("visit_"): fn
+    for fn in (visit_TitleBlock, visit_Heading, visit_Paragraph, visit_BulletList, visit_OrderedList,
+               visit_Table, visit_Figure, visit_KeyFigures, visit_Callout, visit_PageBreak,
+               visit_TableOfContents)
+}
+
+
+def _endnotes(ctx: _Context) -> list[Flowable]:
+    """Return the "Notes" heading and the numbered notes, or nothing when there are none."""
+    if not ctx.notes:
+        return []
+    heading = visit_Heading(Heading(1, (Text(NOTES_TITLE),), "notes"), ctx)
+    items = [ListItem(Paragraph(f'<a name="note-{i}"/>{text}', ctx.styles["Note"]), value=i)
+             for i, text in enumerate(ctx.notes, 1)]
+    return heading + [ListFlowable(items, bulletType="1", bulletFormat="%s.", bulletFontName=ctx.fonts[0],
+                                   bulletFontSize=ctx.styles["Note"].fontSize, leftIndent=16, bulletDedent=14)]
+
+
+# --------------------------------------------------------------------------- flowables
+
+
+class _HeadingParagraph(Paragraph):
+    """A heading: carries (level, text, key) for the outline and the table of contents."""
+
+    outline: tuple[int, str, str] = (1, "", "")
+
+
+class _Band(Flowable):
+    """The title band: a full-width coloured box behind ``parts``, bled to the page edges.
+
+    At the top of a frame it reaches up to the page's top edge (the media edge in print).
+    """
+
+    def __init__(self, parts: list[Flowable], colour: Color, pad: float = 9 * mm) -> None:
+        super().__init__()
+        self.parts, self.colour, self.pad = parts, colour, pad
+
+    def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
+        self.width = avail_width
+        self.heights = [p.wrap(avail_width, avail_height)[1] + p.getSpaceBefore() + p.getSpaceAfter()
+                        for p in self.parts]
+        self.height = sum(self.heights) + self.pad
+        return self.width, self.height
+
+    def draw(self) -> None:
+        canv = self.canv
+        x0, y0 = canv.absolutePosition(0, 0)
+        page_w, page_h = canv._pagesize
+        top = page_h - y0 if getattr(canv, "_frame_top", page_h) - (y0 + self.height) < 2 else self.height + 4 * mm
+        canv.saveState()
+        canv.setFillColor(self.colour)
+        canv.rect(-x0, -self.pad * 0.2, page_w, top + self.pad * 0.2, stroke=0, fill=1)
+        canv.restoreState()
+        y = self.height
+        for part, h in zip(self.parts, self.heights):
+            y -= h
+            part.drawOn(canv, 0, y + part.getSpaceAfter())
+
+
+class _DocTemplate(BaseDocTemplate):
+    """Adds outline entries and TOC notifications for headings as they are placed."""
+
+    toc_depth = 2
+
+    def beforeDocument(self) -> None:
+        self._outline_level = -1
+
+    def afterFlowable(self, flowable: Flowable) -> None:
+        if not isinstance(flowable, _HeadingParagraph):
+            return
+        level, text, key = flowable.outline
+        self.canv.bookmarkPage(key)
+        outline_level = min(level - 1, self._outline_level + 1)
+        self.canv.addOutlineEntry(text, key, outline_level, closed=False)
+        self._outline_level = outline_level
+        if level <= self.toc_depth:
+            self.notify("TOCEntry", (level - 1, clean(text), self.page, key))
+
+
+def _template(buf: io.BytesIO, doc: Document, ctx: _Context) -> _DocTemplate:
+    t, b, page = ctx.theme, ctx.bleed, ctx.theme.page
+    size = (A4[0] + 2 * b, A4[1] + 2 * b)
+    frame = Frame(b + page["margin_left"] * mm, b + page["margin_bottom"] * mm, ctx.frame_width,
+                  A4[1] - (page["margin_top"] + page["margin_bottom"]) * mm, id="body",
+                  leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
+    m = doc.meta
+    extra: dict[str, object] = {}
+    if t.print_enabled:
+        extra = {"trimBox": (b, b, b + A4[0], b + A4[1]), "bleedBox": (0, 0, size[0], size[1])}
+        if t.cmyk:
+            extra["enforceColorSpace"] = _cmyk
+    frame_top = b + A4[1] - page["margin_top"] * mm
+
+    def on_page(canv: Canvas, _doc: object) -> None:
+        canv.setFont(ctx.fonts[0], t.size("body"))
+        canv._frame_top = frame_top
+
+    template = _DocTemplate(
+        buf, pagesize=size, pageTemplates=[PageTemplate("page", [frame], onPage=on_page,
+                                                        onPageEnd=lambda c, d: _crop_marks(c, ctx))],
+        title=m.title, author=m.author, subject=m.subject, keywords=list(m.keywords), creator="reportgen",
+        lang=m.language or "en-GB", invariant=1, initialFontName=ctx.fonts[0],
+        initialFontSize=t.size("body"), displayDocTitle=1, **extra)
+    template.toc_depth = ctx.toc_depth
+    return template
+
+
+def _crop_marks(canv: Canvas, ctx: _Context) -> None:
+    """Draw crop marks in the bleed, on the trim lines, when the print profile asks for them."""
+    if not (ctx.theme.print_enabled and ctx.theme.crop_marks):
+        return
+    b, (w, h) = ctx.bleed, canv._pagesize
+    gap = min(1 * mm, b / 3)
+    canv.saveState()
+    canv.setStrokeColor(CMYKColor(1, 1, 1, 1) if ctx.theme.cmyk else Color(0, 0, 0))
+    canv.setLineWidth(0.25)
+    for x in (b, w - b):
+        canv.line(x, 0, x, b - gap)
+        canv.line(x, h - b + gap, x, h)
+    for y in (b, h - b):
+        canv.line(0, y, b - gap, y)
+        canv.line(w - b + gap, y, w, y)
+    canv.restoreState()
+
+
+def _canvas_maker(footer: str, ctx: _Context) -> Callable[..., Canvas]:
+    """Return a canvas class that draws the footer with "Page X of Y" once the page count is known."""
+
+    class NumberedCanvas(Canvas):
+        def __init__(self, *args: object, **kwargs: object) -> None:
+            super().__init__(*args, **kwargs)
+            self._pages: list[dict] = []
+
+        def showPage(self) -> None:
+            self._pages.append(dict(self.__dict__))
+            self._startPage()
+
+        def save(self) -> None:
+            total = len(self._pages)
+            for state in self._pages:
+                self.__dict__.update(state)
+                _footer(self, footer, total, ctx)
+                Canvas.showPage(self)
+            Canvas.save(self)
+
+    return NumberedCanvas
+
+
+def _footer(canv: Canvas, footer: str, total: int, ctx: _Context) -> None:
+    t, b = ctx.theme, ctx.bleed
+    left, right = b + t.page["margin_left"] * mm, b + A4[0] - t.page["margin_right"] * mm
+    y = b + t.page["margin_bottom"] * mm * 0.45
+    canv.saveState()
+    canv.setStrokeColor(ctx.colour("rule"))
+    canv.setLineWidth(0.5)
+    canv.line(left, y + 4 * mm, right, y + 4 * mm)
+    canv.setFillColor(ctx.colour("muted_text"))
+    canv.setFont(ctx.fonts[0], t.size("small"))
+    canv.drawString(left, y, _INVALID_XML.sub("", footer))
+    canv.drawRightString(right, y, f"Page {canv.getPageNumber()} of {total}")
+    canv.restoreState()
