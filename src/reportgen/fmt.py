@@ -71,6 +71,15 @@ def points(value: float, dp: int = 1) -> str:
     return f"{sign}{_grouped(abs(value), dp)} points"
 
 
+def points_abs(value: float, dp: int = 1) -> str:
+    """Return the size of a difference in percentage points, unsigned.
+
+    >>> points_abs(-7.49)
+    '7.5 points'
+    """
+    return f"{_grouped(abs(value), dp)} points"
+
+
 def gbp(value: float, dp: int = 0) -> str:
     """Return pounds with separators.
 
@@ -190,6 +199,7 @@ FORMATS: dict[str, Callable[[float], str]] = {
     "pct": pct,
     "pct0": pct0,
     "points": points,
+    "points_abs": points_abs,
     "gbp": gbp,
     "gbp_bn": gbp_bn,
     "gbp_bn0": gbp_bn0,

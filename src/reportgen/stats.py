@@ -440,18 +440,22 @@ def _uplift(b: Builder, group_gva: float, ratio: float | None, comp_name: str, n
 
 
 def _series_facts(b: Builder, m: Member) -> None:
-    """GVA per filled job for the first and last years, for the factsheet's trend sentence."""
-    first, last = 2004, b.prod.latest_year(ENGLAND_ITL, "gva_per_job_gbp") or b.s.base_year
-    for yr in (first, last):
-        value, reason, codes = _ratio_member(b, m, b.prod, "gva_per_job_gbp", yr)
-        b.add(f"city.{m.slug}.gva_per_job_gbp_{yr}", value, "GBP", f"GVA per filled job, {m.name}, {yr}", year=yr,
-              sources=(b.prod.source(codes or [m.code], "gva_per_job_gbp", yr),), formula=AGGREGATION["gva_per_job"],
-              reason=reason)
-    for yr in (first, last):
-        if f"england.gva_per_job_gbp_{yr}" not in b.facts:
-            b.add(f"england.gva_per_job_gbp_{yr}", b.prod.get(ENGLAND_ITL, "gva_per_job_gbp", yr), "GBP",
-                  f"GVA per filled job, England, {yr}", year=yr, formula="as published",
-                  sources=(b.prod.source([ENGLAND_ITL], "gva_per_job_gbp", yr),), reason=f"no {yr} figure")
+    """GVA per filled job in the latest year published, for the factsheet's trend sentence."""
+    last = b.prod.latest_year(ENGLAND_ITL, "gva_per_job_gbp") or b.s.base_year
+    value, reason, codes = _ratio_member(b, m, b.prod, "gva_per_job_gbp", last)
+    b.add(f"city.{m.slug}.gva_per_job_gbp_latest", value, "GBP", f"GVA per filled job, {m.name}, {last}", year=last,
+          sources=(b.prod.source(codes or [m.code], "gva_per_job_gbp", last),), formula=AGGREGATION["gva_per_job"],
+          reason=reason)
+    b.add(f"city.{m.slug}.council_count", len(m.councils), "count", f"Councils that make up {m.name}",
+          formula="number of rows", sources=(Source(b.ds.path("members"), f"member={m.name}", "la_code"),),
+          style="words")
+    if "england.gva_per_job_gbp_latest" not in b.facts:
+        b.add("england.gva_per_job_gbp_latest", b.prod.get(ENGLAND_ITL, "gva_per_job_gbp", last), "GBP",
+              f"GVA per filled job, England, {last}", year=last, formula="as published",
+              sources=(b.prod.source([ENGLAND_ITL], "gva_per_job_gbp", last),), reason=f"no {last} figure")
+        b.add("group.year.productivity_latest", last, "year", "Latest year of the productivity figures", year=last,
+              formula="latest year with an England figure",
+              sources=(b.prod.source([ENGLAND_ITL], "gva_per_job_gbp", last),))
 
 
 # --------------------------------------------------------------------------- people and place

@@ -1,0 +1,381 @@
+"""Build: plan the targets, skip the unchanged, write the rest in parallel, atomically.
+
+Stages: settings → (pool starts warming) → data → facts → templates (Jinja →
+Markdown) → Document → writers (in worker processes) → ledger and change report.
+
+A document's key is a digest of its rendered Markdown (which holds every fact it
+prints and every chart value), its templates, the theme, reference.docx (for
+DOCX) and the reportgen version. A document whose key is unchanged and whose
+files are still the ones we wrote is skipped.
+
+Every file is written to a temporary name in the same folder and renamed over
+the old one, so a failed or killed build leaves each output whole: either the
+previous file or the new one. The ledger is written last, listing only files
+that exist.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import sys
+import time
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+from .config import Config, load_config
+
+LEDGER = "facts.json"
+PREVIOUS_LEDGER = "facts.previous.json"
+CHANGES = "CHANGES.md"
+PAPER = "position-paper"
+
+
+class BuildError(RuntimeError):
+    """A problem that stops the build (one line)."""
+
+
+@dataclass(frozen=True)
+class Target:
+    name: str  # "position-paper" or "factsheets/<slug>"
+    template: str
+    member: Any = None  # stats.Member for factsheets
+
+    def path(self, out: Path, fmt: str) -> Path:
+        return out / f"{self.name}.{fmt}"
+
+
+@dataclass
+class Rendered:
+    target: Target
+    markdown: str
+    templates_digest: str
+    keys: dict[str, str] = field(default_factory=dict)
+    document: Any = None
+    values: dict[str, float | None] = field(default_factory=dict)
+
+
+# --------------------------------------------------------------------------- small utilities
+
+
+def sha256_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def sha256_file(path: Path) -> str | None:
+    try:
+        return sha256_bytes(path.read_bytes())
+    except OSError:
+        return None
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` via a temporary file in the same folder and a rename."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with open(tmp, "wb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
+def remove_stale_temporaries(out: Path) -> None:
+    """Remove temporary files a killed build left behind."""
+    if out.is_dir():
+        for tmp in list(out.glob(".*.tmp")) + list(out.glob("factsheets/.*.tmp")):
+            tmp.unlink(missing_ok=True)
+
+
+def safe_output_path(out: Path, name: str, fmt: str) -> Path:
+    """Return the output path, refusing any that would leave the output folder."""
+    path = (out / f"{name}.{fmt}").resolve()
+    if out.resolve() not in path.parents:
+        raise BuildError(f"refusing to write outside the output folder: {name}.{fmt}")
+    return path
+
+
+# --------------------------------------------------------------------------- the worker side
+
+_WORKER: dict[str, Any] = {}
+
+
+def _warm(theme_path: str, print_profile: bool, reference: str, formats: tuple[str, ...]) -> None:
+    """Worker initializer: import the writers and load the theme once, while the main process loads data."""
+    from .theme import load_theme
+    from .writers import get_writer
+
+    theme = load_theme(theme_path)
+    _WORKER["theme"] = theme.with_print(print_profile) if print_profile else theme
+    _WORKER["reference"] = Path(reference)
+    for fmt in formats:
+        get_writer(fmt)
+
+
+def write_document(doc: Any, jobs: list[tuple[str, str]]) -> dict[str, str]:
+    """Render ``doc`` in each (format, path) and write atomically; return format → sha256."""
+    from .writers import get_writer
+
+    out = {}
+    for fmt, path in jobs:
+        data = get_writer(fmt).render(doc, _WORKER["theme"], reference_docx=_WORKER["reference"])
+        atomic_write(Path(path), data)
+        out[fmt] = sha256_bytes(data)
+    return out
+
+
+# --------------------------------------------------------------------------- planning
+
+
+def plan(project: Any, config: Config, cities: list[str] | None) -> list[Target]:
+    """Return the targets: the paper and one factsheet per member (or only the given cities)."""
+    from .cli import find_member
+
+    templates = config.templates_dir
+    targets = []
+    chosen = [find_member(project.members, c) for c in cities] if cities else project.members
+    if not cities:
+        targets.append(Target(PAPER, "paper.md.j2"))
+    for m in dict.fromkeys(chosen):
+        own = f"factsheet/{m.slug}.md.j2"
+        template = own if (templates / own).is_file() else "factsheet.md.j2"
+        targets.append(Target(f"factsheets/{m.slug}", template, m))
+    return targets
+
+
+def context_for(project: Any, target: Target) -> dict[str, Any]:
+    """Return the template context: the member, all members, and chart rows built from facts."""
+    from .stats import series_gva, series_per_job
+
+    facts = project.facts
+    members = project.members
+    ctx: dict[str, Any] = {"group": project.config.group_name, "members": members,
+                           "settings": project.config.facts}
+    leave = [(m.name, facts[f"city.{m.slug}.leave_pct"].value) for m in members]
+    ctx["leave_rows"] = sorted(leave, key=lambda r: -r[1])
+    if target.member is None:
+        ctx["gva_rows"] = [(str(y), v / 1e9) for y, v in series_gva(project.dataset, members)]
+        per_job = [(m.name, facts[f"city.{m.slug}.gva_per_job_gbp"].value) for m in members]
+        ctx["per_job_rows"] = sorted([r for r in per_job if r[1] is not None], key=lambda r: -r[1])
+        return ctx
+    m = target.member
+    ctx["m"] = m
+    code = m.code if m.multi else (m.councils[0].current_code or "")
+    city = dict(series_per_job(project.dataset, code)) if code else {}
+    england = dict(series_per_job(project.dataset, "TLB"))
+    ctx["trend_rows"] = [(str(y), city.get(y), v) for y, v in england.items()]
+    return ctx
+
+
+def templates_digest(renderer: Any, template: str) -> str:
+    """Return a digest of a template and every template it imports or includes."""
+    import jinja2.meta
+
+    seen: dict[str, str] = {}
+    todo = [template]
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        source = (renderer.templates_dir / name).read_text(encoding="utf-8")
+        seen[name] = sha256_bytes(source.encode())
+        try:
+            refs = jinja2.meta.find_referenced_templates(renderer.env.parse(source))
+        except Exception:  # noqa: BLE001 - a syntax error is reported by render()
+            refs = []
+        todo += [r for r in refs if r]
+    return sha256_bytes(json.dumps(sorted(seen.items())).encode())
+
+
+# --------------------------------------------------------------------------- the build
+
+
+@dataclass
+class Options:
+    project: Path
+    out: Path | None = None
+    formats: tuple[str, ...] | None = None
+    cities: list[str] | None = None
+    jobs: int | None = None
+    force: bool = False
+    print_profile: bool = False
+    progress: bool | None = None  # None: a bar on a terminal
+
+
+def run_build(args: argparse.Namespace) -> int:
+    formats = tuple(f.strip() for f in args.format.split(",") if f.strip()) if args.format else None
+    opts = Options(project=args.project, out=args.out, formats=formats, cities=args.city, jobs=args.jobs,
+                   force=args.force, print_profile=args.print_profile)
+    summary = build(opts)
+    print(summary.text(), file=sys.stderr if summary.to_stderr else sys.stdout)
+    return 0
+
+
+@dataclass
+class Summary:
+    written: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    changes_text: str = ""
+    seconds: float = 0.0
+    out: Path = Path("output")
+    to_stderr: bool = False
+
+    def text(self) -> str:
+        lines = [self.changes_text.rstrip()] if self.changes_text else []
+        lines.append(f"Wrote {len(self.written)} file(s), skipped {len(self.skipped)} unchanged"
+                     + (f", removed {len(self.removed)}" if self.removed else "")
+                     + f" in {self.seconds:.2f} s → {self.out}")
+        return "\n".join(lines)
+
+
+def build(opts: Options) -> Summary:
+    """Run a build; return what it did. Raises a known error on bad input (nothing written)."""
+    from .errors import KNOWN_ERRORS  # noqa: F401 - keeps the error registry importable
+
+    started = time.perf_counter()
+    config = load_config(opts.project)
+    formats = opts.formats or config.formats
+    for fmt in formats:
+        if fmt not in ("docx", "pdf"):
+            from .cli import UsageError
+
+            raise UsageError(f"unknown format '{fmt}' (known: docx, pdf)")
+    out = (opts.out or config.output_dir).resolve()
+    print_profile = opts.print_profile or config.print_profile
+    jobs = opts.jobs if opts.jobs is not None else (config.jobs or os.cpu_count() or 1)
+    if jobs < 1:
+        from .cli import UsageError
+
+        raise UsageError("--jobs must be 1 or more")
+    _check_assets(config, formats)
+    pool = _start_pool(jobs, config, print_profile, formats)
+    try:
+        return _build(opts, config, formats, out, print_profile, pool, started)
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _check_assets(config: Config, formats: tuple[str, ...]) -> None:
+    from .theme import load_theme
+
+    load_theme(config.theme_file)
+    if "docx" in formats and not config.reference_docx.is_file():
+        raise BuildError(f"{config.reference_docx}: reference.docx not found (restore it from git, or run "
+                         f"scripts/make_reference_docx.py)")
+
+
+def _start_pool(jobs: int, config: Config, print_profile: bool, formats: tuple[str, ...]):
+    if jobs <= 1:
+        _warm(str(config.theme_file), print_profile, str(config.reference_docx), formats)
+        return None
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("fork" if sys.platform.startswith("linux") else "spawn")
+    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_warm,
+                               initargs=(str(config.theme_file), print_profile, str(config.reference_docx), formats))
+    for _ in range(jobs):  # start the workers now, so they import while we load data
+        pool.submit(int, 0)
+    return pool
+
+
+def _build(opts: Options, config: Config, formats, out: Path, print_profile: bool, pool, started: float) -> Summary:
+    from .ledger import Ledger, change_report, locate_facts
+    from .pipeline import load_project
+    from .templating import Renderer
+    from .theme import load_theme
+
+    project = load_project(opts.project)
+    theme = load_theme(config.theme_file)
+    ref_digest = sha256_file(config.reference_docx) or "" if "docx" in formats else ""
+    targets = plan(project, config, opts.cities)
+    renderer = Renderer(config.templates_dir, project.facts)
+    rendered = [_render(renderer, project, t) for t in targets]
+    _parse_all(rendered, renderer)
+    old = Ledger.read(out / LEDGER)
+    base = {"version": __version__, "theme": theme.digest, "print": print_profile}
+    todo: list[tuple[Rendered, list[tuple[str, str]]]] = []
+    summary = Summary(out=out)
+    for r in rendered:
+        files = []
+        for fmt in formats:
+            key = sha256_bytes(json.dumps({**base, "md": sha256_bytes(r.markdown.encode()), "templates":
+                                           r.templates_digest, "format": fmt,
+                                           "reference": ref_digest if fmt == "docx" else ""}).encode())
+            r.keys[fmt] = key
+            path = safe_output_path(out, r.target.name, fmt)
+            if not opts.force and old.unchanged(r.target.name, fmt, key, path):
+                summary.skipped.append(f"{r.target.name}.{fmt}")
+            else:
+                files.append((fmt, str(path)))
+        if files:
+            todo.append((r, files))
+    remove_stale_temporaries(out)
+    hashes = _write_all(todo, pool, summary)
+    new = old.updated(rendered, hashes, formats, locate_facts, theme.digest, ref_digest)
+    if not opts.cities:
+        summary.removed = new.drop_missing({r.target.name for r in rendered}, out)
+    report = change_report(old, new, [r.target.name for r, _ in todo], summary.removed)
+    out.mkdir(parents=True, exist_ok=True)
+    if (out / LEDGER).exists():
+        atomic_write(out / PREVIOUS_LEDGER, (out / LEDGER).read_bytes())
+    new.write(out / LEDGER)
+    for name in summary.removed:
+        for fmt in ("docx", "pdf"):
+            (out / f"{name}.{fmt}").unlink(missing_ok=True)
+    atomic_write(out / CHANGES, report.markdown.encode())
+    summary.changes_text = report.terminal
+    summary.seconds = time.perf_counter() - started
+    return summary
+
+
+def _render(renderer: Any, project: Any, target: Target) -> Rendered:
+    text, usage = renderer.render(target.template, **context_for(project, target))
+    values = {fact_id: project.facts[fact_id].value for fact_id in usage.printed}
+    return Rendered(target, text, templates_digest(renderer, target.template), values=values)
+
+
+def _parse_all(rendered: list[Rendered], renderer: Any) -> None:
+    """Parse every document before writing anything: a bad template stops the build with nothing written."""
+    from .markdown import MarkdownError, parse
+
+    for r in rendered:
+        try:
+            r.document = parse(r.markdown, source=f"{r.target.template} (rendered)")
+        except MarkdownError as exc:
+            line = renderer.source_line(r.target.template, exc.line_text)
+            where = f"templates/{r.target.template}:{line}" if line else f"templates/{r.target.template} (rendered line {exc.line})"
+            from .templating import TemplateError
+
+            raise TemplateError(f"{where}: {exc.message}") from None
+
+
+def _write_all(todo, pool, summary: Summary) -> dict[tuple[str, str], str]:
+    """Write every (document, formats) job, in the pool when there is one; return (name, fmt) → sha256."""
+    from .progress import Progress
+
+    hashes: dict[tuple[str, str], str] = {}
+    total = sum(len(files) for _, files in todo)
+    with Progress(total) as progress:
+        if pool is None:
+            for r, files in todo:
+                _collect(r, write_document(r.document, files), hashes, summary, progress)
+        else:
+            futures: list[tuple[Rendered, Future]] = [(r, pool.submit(write_document, r.document, files))
+                                                      for r, files in todo]
+            for r, fut in futures:
+                _collect(r, fut.result(), hashes, summary, progress)
+    return hashes
+
+
+def _collect(r: Rendered, result: dict[str, str], hashes, summary: Summary, progress) -> None:
+    for fmt, digest in result.items():
+        hashes[(r.target.name, fmt)] = digest
+        summary.written.append(f"{r.target.name}.{fmt}")
+        progress.advance(f"{r.target.name}.{fmt}")

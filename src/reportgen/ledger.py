@@ -1,0 +1,232 @@
+"""The facts ledger (output/facts.json) and the change report (output/CHANGES.md).
+
+The ledger records, for each document, the digests that went into it, its files
+(with their sha256 and key), and every fact it printed: id, value, printed text,
+the heading it stands under and the sentence it stands in. The next build
+compares its own ledger with the last successful one to say what changed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from . import __version__
+from .document import (
+    BulletList, Callout, Document, FactText, Figure, Heading, KeyFigures, LineBreak, Link, NoteRef,
+    OrderedList, Paragraph, Strong, Emph, Table, Text, plain_text,
+)
+
+
+# --------------------------------------------------------------------------- where facts stand
+
+
+def locate_facts(doc: Document) -> list[dict[str, str]]:
+    """Return every FactText of the document with the heading and sentence it stands in."""
+    found: list[dict[str, str]] = []
+    state = {"heading": "(opening)"}
+
+    def blocks(items) -> None:
+        for block in items:
+            if isinstance(block, Heading):
+                state["heading"] = plain_text(block.inlines)
+                inlines(block.inlines, "heading")
+            elif isinstance(block, Paragraph):
+                inlines(block.inlines, None)
+            elif isinstance(block, (BulletList, OrderedList)):
+                for item in block.items:
+                    blocks(item)
+            elif isinstance(block, Callout):
+                inlines(block.title, "callout title")
+                blocks(block.blocks)
+            elif isinstance(block, KeyFigures):
+                for kf in block.items:
+                    label = plain_text(kf.label)
+                    for part in (kf.value, kf.label, kf.comparison):
+                        inlines(part, f"key figure: {plain_text(kf.value)} {label} {plain_text(kf.comparison)}".strip())
+            elif isinstance(block, Table):
+                caption = plain_text(block.caption)
+                headers = [plain_text(c) for c in block.columns]
+                for row in block.rows:
+                    for col, cell in enumerate(row):
+                        head = headers[col] if col < len(headers) else ""
+                        inlines(cell, f"table “{caption}”: {plain_text(row[0])}, {head}: {plain_text(cell)}")
+                inlines(block.source, None)
+            elif isinstance(block, Figure):
+                inlines(block.caption, None)
+
+    def inlines(items, context: str | None) -> None:
+        text, spots = _flatten(items)
+        for fact_id, shown, start in spots:
+            sentence = context or _sentence(text, start)
+            found.append({"id": fact_id, "text": shown, "where": state["heading"], "sentence": sentence})
+
+    blocks(doc.blocks)
+    return found
+
+
+def _flatten(items) -> tuple[str, list[tuple[str, str, int]]]:
+    """Return the plain text of inlines and (fact id, text, offset) of each fact in it."""
+    parts: list[str] = []
+    spots: list[tuple[str, str, int]] = []
+    length = 0
+
+    def walk(nodes) -> None:
+        nonlocal length
+        for node in nodes:
+            if isinstance(node, FactText):
+                spots.append((node.fact_id, node.text, length))
+                parts.append(node.text)
+                length += len(node.text)
+            elif isinstance(node, Text):
+                parts.append(node.text)
+                length += len(node.text)
+            elif isinstance(node, LineBreak):
+                parts.append(" ")
+                length += 1
+            elif isinstance(node, (Strong, Emph, Link)):
+                walk(node.children)
+            elif isinstance(node, NoteRef):
+                walk(node.children)  # a fact inside a note is still located
+
+    walk(items)
+    return "".join(parts), spots
+
+
+_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z“\"(])")
+
+
+def _sentence(text: str, offset: int) -> str:
+    """Return the sentence of ``text`` that contains ``offset``."""
+    start = 0
+    for match in _END.finditer(text):
+        if match.start() >= offset:
+            return text[start:match.start()].strip()
+        start = match.end()
+    return text[start:].strip()
+
+
+# --------------------------------------------------------------------------- the ledger
+
+
+@dataclass
+class Ledger:
+    documents: dict[str, dict[str, Any]] = field(default_factory=dict)
+    version: str = __version__
+
+    @classmethod
+    def read(cls, path: Path) -> "Ledger":
+        """Return the ledger at ``path``; an absent or unreadable one is empty (everything rebuilds)."""
+        try:
+            raw = json.loads(path.read_text(encoding="utf-8"))
+            return cls(dict(raw.get("documents", {})), raw.get("reportgen", ""))
+        except (OSError, ValueError, AttributeError):
+            return cls()
+
+    def unchanged(self, name: str, fmt: str, key: str, path: Path) -> bool:
+        """Return True when ``path`` is still the file we wrote for this key."""
+        entry = self.documents.get(name, {}).get("files", {}).get(fmt)
+        if not entry or entry.get("key") != key:
+            return False
+        from .build import sha256_file
+
+        return sha256_file(path) == entry.get("sha256")
+
+    def updated(self, rendered, hashes, formats, locate: Callable, theme_digest: str, ref_digest: str) -> "Ledger":
+        """Return a new ledger: these documents re-recorded, the others as they were."""
+        docs = {k: dict(v) for k, v in self.documents.items()}
+        for r in rendered:
+            name = r.target.name
+            old_files = dict(docs.get(name, {}).get("files", {}))
+            files = {}
+            for fmt in sorted(set(old_files) | set(formats)):
+                if (name, fmt) in hashes:
+                    files[fmt] = {"path": f"{name}.{fmt}", "sha256": hashes[(name, fmt)], "key": r.keys[fmt]}
+                elif fmt in old_files and (fmt not in formats or old_files[fmt].get("key") == r.keys.get(fmt)):
+                    files[fmt] = old_files[fmt]
+            docs[name] = {
+                "template": r.target.template,
+                "templates_digest": r.templates_digest,
+                "theme_digest": theme_digest,
+                "reference_digest": ref_digest,
+                "reportgen": __version__,
+                "files": files,
+                "facts": [dict(f, value=r.values.get(f["id"])) for f in locate(r.document)],
+            }
+        return Ledger(docs)
+
+    def drop_missing(self, names: set[str], out: Path) -> list[str]:
+        """Forget the documents not planned any more (a removed member); return their names."""
+        gone = sorted(n for n in self.documents if n not in names)
+        for n in gone:
+            del self.documents[n]
+        return gone
+
+    def write(self, path: Path) -> None:
+        from .build import atomic_write
+
+        data = {"reportgen": __version__, "documents": dict(sorted(self.documents.items()))}
+        atomic_write(path, (json.dumps(data, ensure_ascii=False, indent=1) + "\n").encode("utf-8"))
+
+    def figures(self, name: str) -> dict[str, dict[str, Any]]:
+        """Return fact id → first recorded occurrence in one document."""
+        out: dict[str, dict[str, Any]] = {}
+        for f in self.documents.get(name, {}).get("facts", []):
+            out.setdefault(f["id"], f)
+        return out
+
+
+# --------------------------------------------------------------------------- the change report
+
+
+@dataclass
+class Report:
+    markdown: str
+    terminal: str
+
+
+def change_report(old: Ledger, new: Ledger, rebuilt: list[str], removed: list[str]) -> Report:
+    """Return CHANGES.md and a terminal summary: changed figures old → new, and where they print."""
+    changed: dict[str, dict[str, Any]] = {}
+    added = [n for n in rebuilt if n not in old.documents]
+    for name in new.documents:
+        if name not in old.documents:
+            continue
+        before, after = old.figures(name), new.figures(name)
+        for fact_id, now in after.items():
+            was = before.get(fact_id)
+            if was is None or (was.get("text") == now.get("text") and was.get("value") == now.get("value")):
+                continue
+            entry = changed.setdefault(fact_id, {"old": was.get("text"), "new": now.get("text"), "where": []})
+            for f in new.documents[name]["facts"]:
+                if f["id"] == fact_id:
+                    entry["where"].append((name, f["where"], f["sentence"]))
+    quiet = [n for n in rebuilt if n not in added and not any(n == w[0] for e in changed.values() for w in e["where"])]
+    md = ["# What changed in the last build", ""]
+    term = []
+    if changed:
+        md += [f"## Figures that changed ({len(changed)})", ""]
+        for fact_id, e in sorted(changed.items()):
+            docs = sorted({w[0] for w in e["where"]})
+            md.append(f"### `{fact_id}`: {e['old']} → {e['new']}")
+            md.append("")
+            for doc, heading, sentence in e["where"]:
+                md.append(f"- **{doc}**, under “{heading}”: {sentence}")
+            md.append("")
+            term.append(f"  {fact_id}: {e['old']} → {e['new']}  ({', '.join(docs)})")
+        term.insert(0, f"{len(changed)} figure(s) changed:")
+        if len(term) > 13:
+            term = term[:13] + [f"  … and {len(term) - 13} more: see CHANGES.md"]
+    else:
+        md += ["No figures changed.", ""]
+        term.append("No figures changed.")
+    for title, names in (("New documents", added), ("Removed documents", removed),
+                         ("Rebuilt with no figure changed (template, theme, settings or code changed)", quiet)):
+        if names:
+            md += [f"## {title}", ""] + [f"- {n}" for n in names] + [""]
+            term.append(f"{title}: {', '.join(names)}")
+    return Report("\n".join(md).rstrip() + "\n", "\n".join(term))
