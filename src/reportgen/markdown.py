@@ -100,13 +100,15 @@ _ESCAPES = {ord(c): "\\" + c for c in _PUNCTUATION} | {ord("\n"): " ", ord("\r")
 
 
 def escape(text: str) -> str:
-    r"""Return ``text`` with every ASCII punctuation character backslash-escaped
-    and line breaks turned into spaces, so that it reads back as the same literal text.
+    r"""Return ``text`` ready to insert into Markdown: every ASCII punctuation character
+    backslash-escaped, line breaks turned into spaces, surrounding whitespace stripped.
+
+    Parsing the result gives back exactly that text, literally (no markup, no roles).
 
     >>> escape("Tom & Jerry <b>*1*</b>")
     'Tom \\& Jerry \\<b\\>\\*1\\*\\<\\/b\\>'
     """
-    return text.translate(_ESCAPES)
+    return text.translate(_ESCAPES).strip()
 
 
 # --------------------------------------------------------------------------- the parser, built once
@@ -163,9 +165,11 @@ def slug(text: str) -> str:
 
 
 def _merge_text(inlines: list[Inline]) -> tuple[Inline, ...]:
-    """Return ``inlines`` with adjacent Text nodes joined."""
+    """Return ``inlines`` with adjacent Text nodes joined and empty ones dropped."""
     out: list[Inline] = []
     for node in inlines:
+        if isinstance(node, Text) and not node.text:
+            continue
         if isinstance(node, Text) and out and isinstance(out[-1], Text):
             out[-1] = Text(out[-1].text + node.text)
         else:
@@ -480,18 +484,26 @@ class _Reader:
 
     def directive(self, node: SyntaxTreeNode, line: int, offset: int) -> _Directive:
         """Return the directive a colon fence holds, its options checked against its spec."""
-        content = node.content.split("\n")[:-1] if node.content else []
+        content = node.content.removesuffix("\n").split("\n") if node.content else []
         assert node.map is not None
-        if node.map[1] - node.map[0] != len(content) + 2:
-            raise self.error(line, f"'{node.markup}' block is never closed (add a line '{node.markup}')")
         match = _DIRECTIVE_INFO.match(node.info.strip())
         if not match:
             raise self.error(line, self.bad_fence_message(node))
+        if node.map[1] - node.map[0] != len(content) + 2:
+            raise self.error(line, self.unclosed_message(node))
         name, argument = match.groups()
         if name not in _SPECS:
             raise self.error(line, f"unknown directive {{{name}}} (known: {', '.join(sorted(_SPECS))})")
         options, used = self.options(name, content, line)
         return _Directive(name, argument.strip(), options, content[used:], line, line + 1 + used)
+
+    @staticmethod
+    def unclosed_message(node: SyntaxTreeNode) -> str:
+        """Return the message for a colon fence that is never closed."""
+        return (
+            f"'{node.markup}{node.info.strip()}' is never closed (add a line '{node.markup}'; "
+            "a directive holding another needs more colons than the one inside it)"
+        )
 
     @staticmethod
     def bad_fence_message(node: SyntaxTreeNode) -> str:
