@@ -11,6 +11,8 @@ from pathlib import Path
 
 import docx
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml.ns import qn
 
@@ -121,6 +123,17 @@ def test_control_characters_are_stripped_without_crash(theme):
     text = all_text(out)
     assert "abcde tab here" in text and "Title" in text and "cell" in text and "h" in text
     assert out.core_properties.title == "title" and out.core_properties.author == "ab"
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.text(max_size=40))
+def test_any_text_round_trips_cleaned(text):
+    doc = Document(Meta(text), (Paragraph((Text(text),)),))
+    out = docx.Document(io.BytesIO(writer.render(doc, default_theme())))
+    expected = "".join(" " if c in "\t\n\r" else c for c in text
+                       if not ("\x00" <= c < " " and c not in "\t\n\r") and c not in "\ufffe\uffff"
+                       and not "\ud800" <= c <= "\udfff")
+    assert out.paragraphs[-1].text == expected
 
 
 def test_hyperlink_is_a_real_relationship(out):
@@ -344,7 +357,7 @@ def test_same_document_gives_identical_bytes(sample, theme, data):
 
 def test_zip_has_fixed_timestamps_and_stable_order(data):
     infos = zipfile.ZipFile(io.BytesIO(data)).infolist()
-    assert infos[0].filename == "[Content_Types].xml"
+    assert [i.filename for i in infos[:2]] == ["[Content_Types].xml", "_rels/.rels"]
     assert {i.date_time for i in infos} == {(2000, 1, 1, 0, 0, 0)}
     rest = [i.filename for i in infos[2:]]
     assert rest == sorted(rest)

@@ -132,9 +132,7 @@ def render(doc: Document, theme: Theme, *, reference_docx: Path | None = None) -
     body.append(sect_pr)
     _write_footer(document, doc.meta.footer)
     _write_core_properties(document, doc)
-    out = io.BytesIO()
-    document.save(out)
-    return _stable_zip(out.getvalue())
+    return _package_bytes(document)
 
 
 def visit(node: object, *args: object) -> None:
@@ -190,6 +188,8 @@ def visit_Table(node: Table, ctx: Context, parent) -> None:
     if node.caption:
         _inlines(node.caption, ctx, _paragraph(ctx, parent, "Caption"))
     ncols = max([len(node.columns)] + [len(r) for r in node.rows])
+    if ncols == 0:
+        raise ValueError("docx writer: a Table needs at least one column")
     widths = _column_widths(node.widths, ncols, _text_width_twips(ctx.theme))
     tbl = _table(ctx, parent, widths, "Key Cities Table", DATA_CELL_MARGINS)
     rows = ([node.columns] if node.columns else []) + list(node.rows)
@@ -329,10 +329,16 @@ _VISITORS: dict[str, Callable[..., None]] = {
 
 
 def _sub(parent, tag: str, attrs: dict[str, str] | None = None):
-    """Append a new ``tag`` element to ``parent`` and return it."""
-    el = OxmlElement(tag, attrs)
+    """Append a new ``tag`` ('w:p') element, with python-docx's element classes, to ``parent``; return it."""
+    el = parent.makeelement(_clark(tag), attrs or {})
     parent.append(el)
     return el
+
+
+@lru_cache(maxsize=None)
+def _clark(tag: str) -> str:
+    """Return 'w:p' as '{namespace}p' (cached: this is the writer's hottest path)."""
+    return qn(tag)
 
 
 def _clean(text: str) -> str:
@@ -689,19 +695,47 @@ def _write_core_properties(document, doc: Document) -> None:
     cp.revision = 1
 
 
-def _stable_zip(data: bytes) -> bytes:
-    """Return the zip ``data`` rewritten with fixed timestamps, [Content_Types].xml first, the rest sorted."""
-    src = zipfile.ZipFile(io.BytesIO(data))
-    names = sorted(src.namelist(), key=lambda n: (n != "[Content_Types].xml", n != "_rels/.rels", n))
+def _package_bytes(document) -> bytes:
+    """Return the package as a zip: fixed timestamps, [Content_Types].xml and _rels/.rels first, parts sorted.
+
+    Written here rather than by ``document.save`` because python-docx stamps zip entries with the
+    current time; images are stored (already compressed), XML is deflated.
+    """
+    package = document.part.package
+    parts = sorted(package.iter_parts(), key=lambda part: str(part.partname))
+    entries = [("[Content_Types].xml", _content_types(parts)), ("_rels/.rels", package.rels.xml)]
+    for part in parts:
+        entries.append((part.partname.membername, part.blob))
+        if len(part.rels):
+            entries.append((part.partname.rels_uri.membername, part.rels.xml))
+    entries[2:] = sorted(entries[2:])
     out = io.BytesIO()
-    with zipfile.ZipFile(out, "w") as dst:
-        for member in names:
+    with zipfile.ZipFile(out, "w") as zf:
+        for member, blob in entries:
             info = zipfile.ZipInfo(member, date_time=ZIP_TIME)
-            stored = member.endswith((".png", ".jpeg", ".jpg"))
-            info.compress_type = zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED
+            info.compress_type = zipfile.ZIP_STORED if member.endswith(_MEDIA) else zipfile.ZIP_DEFLATED
             info.external_attr = 0o644 << 16
-            dst.writestr(info, src.read(member))
+            zf.writestr(info, blob)
     return out.getvalue()
+
+
+_MEDIA = (".png", ".jpeg", ".jpg", ".gif")
+
+
+def _content_types(parts) -> bytes:
+    """Return [Content_Types].xml: defaults for rels, xml and images, an override for every other part."""
+    defaults = {"rels": "application/vnd.openxmlformats-package.relationships+xml", "xml": "application/xml"}
+    overrides = []
+    for part in parts:
+        ext = part.partname.ext
+        if ext in ("png", "jpeg", "jpg", "gif"):
+            defaults[ext] = part.content_type
+        else:
+            overrides.append(f'<Override PartName="{part.partname}" ContentType="{part.content_type}"/>')
+    items = [f'<Default Extension="{e}" ContentType="{t}"/>' for e, t in sorted(defaults.items())] + overrides
+    return ("<?xml version='1.0' encoding='UTF-8' standalone='yes'?>\n"
+            '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+            + "".join(items) + "</Types>").encode("utf-8")
 
 
 __all__ = ["name", "suffix", "render", "visit", "REFERENCE_DOCX", "Block"]
