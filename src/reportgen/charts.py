@@ -398,6 +398,7 @@ def _margins(ax: Axes, chart: Chart, theme: Theme, tick: Callable[[float], str])
     widest_value = max(_text_width_pt(s, TICK_PT, theme) for s in value_labels)
     if chart.kind == "barh":
         left = max(_text_width_pt(c, LABEL_PT, theme) for c in chart.categories) + tick_pad
+        left += LABEL_PT * 1.6 * (chart.y_label.count("\n") + 1) if chart.y_label else 0
         bottom = TICK_PT * 1.6 + (LABEL_PT * 1.8 if chart.x_label else 0) + 4
         right = widest_value / 2 + 6
     else:

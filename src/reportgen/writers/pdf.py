@@ -14,6 +14,7 @@ every colour is written as CMYK.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import re
 from dataclasses import dataclass, field
@@ -77,6 +78,7 @@ suffix = ".pdf"
 NOTES_TITLE = "Notes"
 _INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
 _FONTS: dict[tuple[str, ...], tuple[str, str, str, str]] = {}
+_DRAWINGS: dict[tuple[str, float, str], Drawing] = {}
 
 
 # --------------------------------------------------------------------------- public API
@@ -396,7 +398,14 @@ def visit_Figure(node: Figure, ctx: _Context) -> list[Flowable]:
 
 
 def _drawing(svg: bytes, width: float, font: str) -> Drawing:
-    """Return the SVG as a vector Drawing scaled to ``width`` points."""
+    """Return the SVG as a vector Drawing scaled to ``width`` points (cached: drawing never mutates it)."""
+    key = (hashlib.sha256(svg).hexdigest(), round(width, 3), font)
+    if key not in _DRAWINGS:
+        _DRAWINGS[key] = _convert(svg, width, font)
+    return _DRAWINGS[key]
+
+
+def _convert(svg: bytes, width: float, font: str) -> Drawing:
     drawing = svg2rlg(io.BytesIO(svg))
     if drawing is None:
         raise ValueError("pdf writer: chart SVG could not be converted")

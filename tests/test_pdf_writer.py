@@ -1,0 +1,210 @@
+"""writers/pdf.py on real output: text of every node, footer, outline, metadata, fonts, print profile."""
+
+from __future__ import annotations
+
+import io
+import re
+import shutil
+import subprocess
+
+import pytest
+from pypdf import PdfReader
+
+from reportgen.document import (
+    Document,
+    Meta,
+    Paragraph,
+    Text,
+    iter_inlines,
+    plain_text,
+)
+from reportgen.samples import HOSTILE, every_node_document
+from reportgen.theme import default_theme
+from reportgen.writers import WRITER_NAMES, get_writer
+
+pdf = get_writer("pdf")
+THEME = default_theme()
+A4 = (595.2756, 841.8898)
+
+
+@pytest.fixture(scope="module")
+def sample_pdf() -> bytes:
+    return pdf.render(every_node_document(), THEME)
+
+
+@pytest.fixture(scope="module")
+def reader(sample_pdf: bytes) -> PdfReader:
+    return PdfReader(io.BytesIO(sample_pdf))
+
+
+def squash(text: str) -> str:
+    return re.sub(r"\s+", " ", text)
+
+
+def page_texts(reader: PdfReader) -> list[str]:
+    return [squash(p.extract_text()) for p in reader.pages]
+
+
+def test_registry_names_the_writer() -> None:
+    assert "pdf" in WRITER_NAMES
+    assert (pdf.name, pdf.suffix) == ("pdf", ".pdf")
+    with pytest.raises(ValueError, match="unknown output format"):
+        get_writer("odt")
+
+
+def test_text_of_every_node_comes_back(reader: PdfReader) -> None:
+    text = " ".join(page_texts(reader))
+    doc = every_node_document()
+    for node in iter_inlines(doc.blocks):
+        if isinstance(node, Text) and node.text.strip() and node.text != HOSTILE:
+            for line in node.text.split("\n"):
+                assert squash(line).strip() in text, line
+    for phrase in ("Sample: every node type", "A test of both writers", "FACTSHEET", "Contents",
+                   "258,995", "£6.1bn", "How we counted", "Figure 1: Leave share by member",
+                   "Source: Electoral Commission", "Table 1: Members (test data)", "Wolverhampton (39)",
+                   # chart text stays text
+                   "Most members voted Leave by more than the UK as a whole", "UK 51.9%"):
+        assert phrase in text, phrase
+
+
+def test_hostile_text_is_literal(reader: PdfReader) -> None:
+    text = " ".join(page_texts(reader))
+    for part in ('Tom & Jerry <b>bold?</b> "quotes" ‘curly’ ]]> {{ 7*7 }}',):
+        assert part in text
+
+
+def test_notes_are_numbered_endnotes(reader: PdfReader) -> None:
+    last = page_texts(reader)[-1]
+    assert "Notes" in last
+    assert "1. A note: the Electoral Commission's counting areas, 2016." in last
+    assert "2. Second note, with <angle> & ampersand." in last
+
+
+def test_footer_has_page_x_of_y(reader: PdfReader) -> None:
+    texts = page_texts(reader)
+    n = len(texts)
+    assert n >= 3
+    for i, text in enumerate(texts, 1):
+        assert f"Page {i} of {n}" in text
+        assert "Key Cities Group · sample data" in text
+
+
+def test_outline_has_the_headings_at_their_levels(reader: PdfReader) -> None:
+    def walk(items: list, depth: int = 0) -> list[tuple[int, str]]:
+        out = []
+        for item in items:
+            if isinstance(item, list):
+                out += walk(item, depth + 1)
+            else:
+                out.append((depth, item.title))
+        return out
+
+    outline = walk(reader.outline)
+    assert (0, "Headings, paragraphs and inlines") in outline
+    assert (1, "Lists") in outline
+    assert (0, "Charts") in outline
+    assert (1, "A third-level heading") in outline  # level 3 under level 1: clamped, not an error
+    assert (0, "Notes") in outline
+
+
+def test_table_of_contents_lists_headings_with_pages(reader: PdfReader) -> None:
+    first = page_texts(reader)[0]
+    assert re.search(r"Charts[ .]*\d", first)
+    assert "A third-level heading" not in first  # deeper than the contents' depth
+
+
+def test_metadata(reader: PdfReader) -> None:
+    meta = reader.metadata
+    assert meta.title == "Sample: every node type"
+    assert meta.author == "Key Cities Group"
+    assert meta.subject == "Writer test document"
+    assert meta["/Keywords"] == "sample, test"
+    assert reader.trailer["/Root"]["/Lang"] == "en-GB"
+
+
+def fonts_of(reader: PdfReader) -> list[dict]:
+    fonts = {}
+    for page in reader.pages:
+        for ref in page["/Resources"].get("/Font", {}).values():
+            font = ref.get_object()
+            fonts[font["/BaseFont"]] = font
+    return list(fonts.values())
+
+
+def test_every_font_is_embedded_and_no_helvetica(reader: PdfReader) -> None:
+    fonts = fonts_of(reader)
+    assert fonts
+    for font in fonts:
+        assert "Helvetica" not in font["/BaseFont"]
+        descriptor = font.get("/FontDescriptor") or font["/DescendantFonts"][0].get_object()["/FontDescriptor"]
+        assert any(k in descriptor for k in ("/FontFile", "/FontFile2", "/FontFile3")), font["/BaseFont"]
+
+
+@pytest.mark.skipif(shutil.which("pdffonts") is None, reason="poppler's pdffonts is not installed")
+def test_pdffonts_says_embedded(sample_pdf: bytes, tmp_path) -> None:
+    path = tmp_path / "s.pdf"
+    path.write_bytes(sample_pdf)
+    rows = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True, check=True).stdout
+    rows = rows.splitlines()[2:]
+    assert rows
+    for row in rows:
+        assert "Helvetica" not in row
+        assert re.search(r"\byes\s+yes\s+yes\b", row), row
+
+
+def test_a_page_without_text_uses_no_helvetica() -> None:
+    from reportgen.document import PageBreak
+
+    doc = Document(Meta("Empty"), (PageBreak(), PageBreak()))
+    reader = PdfReader(io.BytesIO(pdf.render(doc, THEME)))
+    assert all("Helvetica" not in f["/BaseFont"] for f in fonts_of(reader))
+
+
+def test_deterministic_bytes(sample_pdf: bytes) -> None:
+    assert pdf.render(every_node_document(), THEME) == sample_pdf
+
+
+def test_header_row_repeats_where_the_long_table_continues(reader: PdfReader) -> None:
+    pages = [t for t in page_texts(reader) if "Blackpool" in t or "Wolverhampton (39)" in t]
+    continued = [t for t in pages if "Wolverhampton (39)" in t][0]
+    assert "Table 1" not in continued
+    assert re.search(r"Member Leave GVA per job Rank", continued)
+
+
+def test_print_profile_adds_bleed_and_trim_box() -> None:
+    reader = PdfReader(io.BytesIO(pdf.render(every_node_document(), THEME.with_print())))
+    bleed = 3 / 25.4 * 72
+    page = reader.pages[0]
+    assert float(page.mediabox.width) == pytest.approx(A4[0] + 2 * bleed, abs=0.01)
+    assert float(page.mediabox.height) == pytest.approx(A4[1] + 2 * bleed, abs=0.01)
+    assert float(page.trimbox.width) == pytest.approx(A4[0], abs=0.01)
+    content = page.get_contents().get_data().decode("latin-1")
+    assert " k\n" in content or " k " in content  # CMYK fill operators
+    assert not re.search(r"\d rg\b", content)  # no RGB fills
+
+
+def test_screen_profile_is_plain_a4(reader: PdfReader) -> None:
+    page = reader.pages[0]
+    assert (float(page.mediabox.width), float(page.mediabox.height)) == pytest.approx(A4, abs=0.01)
+
+
+def test_control_characters_and_emoji_do_not_crash() -> None:
+    doc = Document(Meta("Odd \x07 title"), (Paragraph((Text("bell\x07 nul\x00 emoji 🙂 <x> & done"),)),))
+    text = PdfReader(io.BytesIO(pdf.render(doc, THEME))).pages[0].extract_text()
+    assert "bell nul emoji" in text and "<x> & done" in text
+
+
+def test_unknown_node_is_a_type_error() -> None:
+    class Strange:
+        pass
+
+    with pytest.raises(TypeError, match="Strange"):
+        pdf.render(Document(Meta("x"), (Strange(),)), THEME)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="Strange"):
+        pdf.render(Document(Meta("x"), (Paragraph((Strange(),)),)), THEME)  # type: ignore[arg-type]
+
+
+def test_plain_text_helper_matches_headings(reader: PdfReader) -> None:
+    heading_texts = [plain_text(b.inlines) for b in every_node_document().blocks if hasattr(b, "level")]
+    body = " ".join(page_texts(reader))
+    assert all(h in body for h in heading_texts)
