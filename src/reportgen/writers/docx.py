@@ -41,7 +41,6 @@ from docx.oxml.ns import qn
 from docx.shared import Mm
 
 from ..document import (
-    Block,
     BulletList,
     Callout,
     Document,
@@ -738,4 +737,4 @@ def _content_types(parts) -> bytes:
             + "".join(items) + "</Types>").encode("utf-8")
 
 
-__all__ = ["name", "suffix", "render", "visit", "REFERENCE_DOCX", "Block"]
+__all__ = ["name", "suffix", "render", "visit", "REFERENCE_DOCX"]
