@@ -397,6 +397,29 @@ def test_escaped_text_round_trips_mid_sentence_and_in_cells(s: str) -> None:
     assert isinstance(table, Table) and plain_text(table.columns[0]) == f"x {expected} y"
 
 
+_PIECES = st.sampled_from([
+    "a", " ", "  ", "|", ".", "{", "}", "`", "\\", "*", "_", "[", "]", "<", ">", "!", "&amp;", "^", ":", "\t",
+    "{fact}", "{fact}`", "{fact}`x|1%`", "{fact}`|1`", "{fact}`x`", "{fact}`x|`", "{abbr}`a`", "£5.6bn", "שלום", "🙂",
+])
+
+
+def _inlines_or_error(make, s: str) -> object:
+    try:
+        return make(s, 0)
+    except MarkdownError as exc:
+        return str(exc)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(_PIECES, max_size=12).map("".join))
+def test_plain_text_shortcut_matches_the_inline_parser(s: str) -> None:
+    s = s.strip()
+    reader = markdown._Reader("", "t.md")
+    fast = _inlines_or_error(reader.plain_inlines, s)
+    if fast is not None:
+        assert fast == _inlines_or_error(reader.parsed_inlines, s)
+
+
 # --------------------------------------------------------------------------- the sample root
 
 

@@ -108,7 +108,7 @@ def escape(text: str) -> str:
     >>> escape("Tom & Jerry <b>*1*</b>")
     'Tom \\& Jerry \\<b\\>\\*1\\*\\<\\/b\\>'
     """
-    return text.translate(_ESCAPES).strip()
+    return text.replace("\r\n", "\n").translate(_ESCAPES).strip()
 
 
 # --------------------------------------------------------------------------- the parser, built once
@@ -126,6 +126,7 @@ def _markdown() -> MarkdownIt:
         md.use(footnote_plugin, inline=False, move_to_end=False, always_match_refs=True)
         md.use(colon_fence_plugin)
         md.use(myst_role_plugin)
+        md.core.ruler.disable(["inline", "text_join"])  # the reader parses inline content itself, lazily
         _MD = md
     return _MD
 
@@ -139,6 +140,8 @@ _OPTION = re.compile(r"^\s*:([A-Za-z][\w-]*):(?:\s+(.*?))?\s*$")
 _NUMERIC = re.compile(
     r"^[+\-−]?[£$€]?\d[\d,]*(\.\d+)?\s*(%|bn|m|k|million|billion|points?|pp|x|×)?$", re.IGNORECASE
 )
+_SPECIAL = re.compile(r"[\\`*_\[\]{}<\n\x00]")  # characters that can start inline markup
+_PLAIN_FACT = re.compile(r"\{fact\}`([^`\n]+)`")
 _FACT_ROLE = re.compile(r"\{fact\}(`+)(.+?)\1")
 _NEUTRAL_CELLS = {"", "-", "–", "—", "n/a", "..", ":", "not available"}
 _ALIGNMENTS = {"l": "left", "r": "right", "c": "center", "left": "left", "right": "right", "center": "center"}
@@ -264,6 +267,9 @@ class _Reader:
     ids: set[str] = field(default_factory=set, init=False)
     notes: dict[str, tuple[tuple[Inline, ...], int]] = field(default_factory=dict, init=False)
     refs: list[_PendingNote] = field(default_factory=list, init=False)
+    env: dict[str, Any] = field(default_factory=dict, init=False)
+    used: dict[str, int] = field(default_factory=dict, init=False)
+    early: set[int] = field(default_factory=set, init=False)
 
     def __post_init__(self) -> None:
         self.lines = _LINE_SPLIT.split(self.text)
@@ -272,14 +278,24 @@ class _Reader:
 
     def read(self) -> Document:
         """Return the Document for the whole text."""
-        blocks = self.blocks(self.tree(self.text), 0, nested=False)
+        tree = self.tree(self.text)
+        self.read_notes_first(tree)
+        blocks = self.blocks(tree, 0, nested=False)
         self.check_notes()
         doc = Document(meta=self.document_meta(), blocks=blocks)
         return self.resolve(doc) if self.refs else doc
 
+    def read_notes_first(self, tree: SyntaxTreeNode) -> None:
+        """Record the top-level footnote definitions before the text that refers to them."""
+        for node in tree.children:
+            if node.type == "footnote_reference":
+                assert node.map is not None
+                self.visit_footnote_reference(node, node.map[0], 0, nested=False)
+                self.early.add(id(node))
+
     def tree(self, text: str) -> SyntaxTreeNode:
         """Return the block syntax tree of ``text``."""
-        return SyntaxTreeNode(_markdown().parse(text, {}))
+        return SyntaxTreeNode(_markdown().parse(text, self.env))
 
     def error(self, line: int, message: str) -> MarkdownError:
         """Return an error at 0-based ``line`` of the text."""
@@ -369,6 +385,8 @@ class _Reader:
     def visit_footnote_reference(self, node: SyntaxTreeNode, line: int, offset: int, nested: bool) -> list[Block]:
         """Record a footnote definition ``[^label]: text``; it yields no block here."""
         label = node.meta["label"]
+        if id(node) in self.early:
+            return []
         if label in self.notes:
             raise self.error(line, f"footnote [^{label}] is defined twice")
         blocks = self.blocks(node, offset, nested=True)
@@ -381,7 +399,37 @@ class _Reader:
 
     def inlines(self, node: SyntaxTreeNode, line: int) -> tuple[Inline, ...]:
         """Return the inlines of an ``inline`` node whose text starts at 0-based ``line``."""
-        return _merge_text(self.inline_children(node, [line]))
+        return self.inline_content(node.content, line)
+
+    def inline_content(self, content: str, line: int) -> tuple[Inline, ...]:
+        """Return inline Markdown ``content`` (starting at 0-based ``line``) as inlines."""
+        fast = self.plain_inlines(content, line)
+        return fast if fast is not None else self.parsed_inlines(content, line)
+
+    def parsed_inlines(self, content: str, line: int) -> tuple[Inline, ...]:
+        """Return inline Markdown ``content`` as inlines, by the inline parser."""
+        md = _markdown()
+        tokens: list[Any] = []
+        md.inline.parse(content, md, self.env, tokens)
+        return _merge_text(self.inline_children(SyntaxTreeNode(tokens), [line]))
+
+    def plain_inlines(self, content: str, line: int) -> tuple[Inline, ...] | None:
+        """Return the inlines of text that is only plain characters and {fact} roles, else None.
+
+        A shortcut past the inline parser for the common case; it gives exactly what the parser would.
+        """
+        out: list[Inline] = []
+        pos = 0
+        for match in _PLAIN_FACT.finditer(content):
+            if _SPECIAL.search(content, pos, match.start()):
+                return None
+            out.append(Text(content[pos:match.start()]))
+            out.append(self.fact_text("fact", match[1], line))
+            pos = match.end()
+        if _SPECIAL.search(content, pos):
+            return None
+        out.append(Text(content[pos:]))
+        return _merge_text(out)
 
     def inline_children(self, node: SyntaxTreeNode, cursor: list[int]) -> list[Inline]:
         """Return the inlines for the children of ``node``; ``cursor[0]`` tracks the current line."""
@@ -394,6 +442,9 @@ class _Reader:
         return out
 
     def inline_text(self, node: SyntaxTreeNode, cursor: list[int]) -> Inline:
+        return Text(node.content)
+
+    def inline_text_special(self, node: SyntaxTreeNode, cursor: list[int]) -> Inline:
         return Text(node.content)
 
     def inline_code_inline(self, node: SyntaxTreeNode, cursor: list[int]) -> Inline:
@@ -420,42 +471,46 @@ class _Reader:
         raise self.error(cursor[0], "images are not supported; use a chart directive")
 
     def inline_footnote_ref(self, node: SyntaxTreeNode, cursor: list[int]) -> Inline:
-        ref = _PendingNote((), node.meta["label"], cursor[0])
+        """Return the NoteRef, or a placeholder if its definition comes later (nested)."""
+        label = node.meta["label"]
+        if label in self.notes:
+            self.used.setdefault(label, cursor[0])
+            return NoteRef(self.notes[label][0])
+        ref = _PendingNote((), label, cursor[0])
         self.refs.append(ref)
         return ref
 
     def inline_myst_role(self, node: SyntaxTreeNode, cursor: list[int]) -> Inline:
         """Return a FactText for ``{fact}`id|printed text```; any other role is an error."""
-        name = node.meta["name"]
+        return self.fact_text(node.meta["name"], node.content, cursor[0])
+
+    def fact_text(self, name: str, content: str, line: int) -> FactText:
+        """Return the FactText of role ``{name}`content``` at 0-based ``line``."""
         if name != "fact":
-            raise self.error(cursor[0], f"unknown role {{{name}}} (the only role is {{fact}})")
-        fact_id, bar, printed = node.content.partition("|")
+            raise self.error(line, f"unknown role {{{name}}} (the only role is {{fact}})")
+        fact_id, bar, printed = content.partition("|")
         if not bar:
-            raise self.error(cursor[0], f"{{fact}}`{node.content}` needs the form {{fact}}`id|printed text`")
+            raise self.error(line, f"{{fact}}`{content}` needs the form {{fact}}`id|printed text`")
         if not fact_id.strip():
-            raise self.error(cursor[0], f"{{fact}}`{node.content}` has an empty fact id")
+            raise self.error(line, f"{{fact}}`{content}` has an empty fact id")
         if not printed:
-            raise self.error(cursor[0], f"{{fact}}`{node.content}` has no printed text")
+            raise self.error(line, f"{{fact}}`{content}` has no printed text")
         return FactText(fact_id.strip(), printed)
 
     def inline_markdown(self, text: str, line: int) -> tuple[Inline, ...]:
         """Return ``text`` (one line of inline Markdown, e.g. a caption) as inlines."""
-        if not text.strip():
-            return ()
-        tree = SyntaxTreeNode(_markdown().parseInline(text.strip(), {}))
-        return self.inlines(tree.children[0], line)
+        return self.inline_content(text.strip(), line)
 
     # ----------------------------------------------------------------- footnotes
 
     def check_notes(self) -> None:
         """Raise for a reference without a definition or a definition never referenced."""
-        used = set()
         for ref in self.refs:
             if ref.label not in self.notes:
                 raise self.error(ref.line, f"footnote [^{ref.label}] is not defined")
-            used.add(ref.label)
+            self.used.setdefault(ref.label, ref.line)
         for label, (inlines, line) in self.notes.items():
-            if label not in used:
+            if label not in self.used:
                 raise self.error(line, f"footnote [^{label}] is defined but never referenced")
             if any(isinstance(n, NoteRef) for n in inlines):
                 raise self.error(line, f"footnote [^{label}] contains another footnote")
