@@ -444,6 +444,20 @@ def test_every_node_root_yields_every_node_type() -> None:
     assert "Tom & Jerry <b>bold?</b>" in plain_text(doc.blocks[4].inlines)  # Paragraph after the first heading
 
 
+DOC = Path(__file__).parent.parent / "docs" / "markdown-dialect.md"
+DOC_EXAMPLES = [block.split("```", 1)[0] for block in DOC.read_text(encoding="utf-8").split("```markdown\n")[1:]]
+
+
+@pytest.mark.parametrize("example", [e for e in DOC_EXAMPLES if not e.startswith(":::{name}")])
+def test_dialect_reference_examples_parse(example: str) -> None:
+    doc = parse(example, "docs/markdown-dialect.md")
+    assert doc.blocks or doc.meta.title
+
+
+def test_dialect_reference_has_examples() -> None:
+    assert len(DOC_EXAMPLES) >= 15
+
+
 def test_module_doctests() -> None:
     assert doctest.testmod(markdown).failed == 0
 
