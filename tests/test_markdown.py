@@ -209,14 +209,17 @@ def test_meta_language_default() -> None:
 
 # --------------------------------------------------------------------------- errors
 
-UNCLOSED = "':::{}' is never closed (add a line ':::'; a directive holding another needs more colons than the one inside it)"
+UNCLOSED = ("':::{}' is never closed (add a line ':::'; "
+            "a directive holding another needs more colons than the one inside it)")
+IN_BLOCK = "headings are not allowed inside lists, quotes, callouts or footnotes"
+NO_ROLE = "unknown role {x} (the only role is {fact})"
+ONE_TABLE = ":::{table} must hold exactly one pipe table and nothing else"
 
 ERRORS = {
     "heading level 4": ("ok\n\n#### Four", 3, "heading level 4 is not supported (use #, ## or ###)"),
-    "heading in a list": ("- # H", 1, "headings are not allowed inside lists, quotes, callouts or footnotes"),
-    "heading in a quote": ("> ok\n>\n> ## H", 3, "headings are not allowed inside lists, quotes, callouts or footnotes"),
-    "heading in a callout": (":::{callout}\n\n# H\n:::", 3,
-                             "headings are not allowed inside lists, quotes, callouts or footnotes"),
+    "heading in a list": ("- # H", 1, IN_BLOCK),
+    "heading in a quote": ("> ok\n>\n> ## H", 3, IN_BLOCK),
+    "heading in a callout": (":::{callout}\n\n# H\n:::", 3, IN_BLOCK),
     "image": ("one\ntwo ![alt](x.png)", 2, "images are not supported; use a chart directive"),
     "image in a table cell": (":::{table}\n| A |\n|---|\n| ![a](b) |\n:::", 4,
                               "images are not supported; use a chart directive"),
@@ -233,7 +236,8 @@ ERRORS = {
     "fenced code": ("```\ncode\n```", 1, "code blocks are not supported"),
     "bare table": ("| A |\n|---|\n| x |", 1, "a table must be inside a :::{table} directive"),
     "unknown directive": ("a\n\n:::{note}\nx\n:::", 3,
-                          "unknown directive {note} (known: callout, chart, keyfigures, meta, pagebreak, table, title, toc)"),
+                          "unknown directive {note} "
+                          "(known: callout, chart, keyfigures, meta, pagebreak, table, title, toc)"),
     "fence without name": ("::: note\nx\n:::", 1, "a directive is written ':::{name} argument', not '::: note'"),
     "stray closing fence": ("a\n\n:::\nb", 3, "':::' opens nothing: a directive starts ':::{name}' "
                                               "(an outer directive needs more colons than the one inside it)"),
@@ -260,12 +264,11 @@ ERRORS = {
     "keyfigure empty label": (":::{keyfigures}\na ::  :: c\n:::", 2,
                               "a key figure is 'value :: label' or 'value :: label :: comparison'"),
     "keyfigures empty": (":::{keyfigures}\n:::", 1, ":::{keyfigures} has no tiles (one line 'value :: label' each)"),
-    "keyfigure bad role": (":::{keyfigures}\na :: b\n{x}`y` :: b\n:::", 3, "unknown role {x} (the only role is {fact})"),
+    "keyfigure bad role": (":::{keyfigures}\na :: b\n{x}`y` :: b\n:::", 3, NO_ROLE),
     "callout empty": ("\n:::{callout} T\n:::", 2, ":::{callout} has no body"),
-    "callout bad title": (":::{callout} {x}`y`\nbody\n:::", 1, "unknown role {x} (the only role is {fact})"),
-    "table with no table": (":::{table}\njust text\n:::", 1, ":::{table} must hold exactly one pipe table and nothing else"),
-    "table with extra text": (":::{table}\n| A |\n|---|\n| x |\n\nmore\n:::", 1,
-                              ":::{table} must hold exactly one pipe table and nothing else"),
+    "callout bad title": (":::{callout} {x}`y`\nbody\n:::", 1, NO_ROLE),
+    "table with no table": (":::{table}\njust text\n:::", 1, ONE_TABLE),
+    "table with extra text": (":::{table}\n| A |\n|---|\n| x |\n\nmore\n:::", 1, ONE_TABLE),
     "table row too long": (":::{table}\n| A | B |\n|---|---|\n| x | y |\n| x | y | z |\n:::", 5,
                            "this row has more cells than the table's 2 columns"),
     "table align count": (":::{table}\n:align: l\n| A | B |\n|---|---|\n:::", 1,
@@ -298,7 +301,7 @@ ERRORS = {
     "chart labels": (":::{chart} bar\n:title: T\n:alt: A\n:labels: yes\nx,y\nHull,1\n:::", 1,
                      ":::{chart} labels must be true or false (got 'yes')"),
     "chart caption role": (":::{chart} bar\n:title: T\n:alt: A\n:caption: {x}`y`\nx,y\nHull,1\n:::", 1,
-                           "unknown role {x} (the only role is {fact})"),
+                           NO_ROLE),
 }
 
 

@@ -21,8 +21,9 @@ import csv
 import math
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields, is_dataclass, replace
-from typing import Any, Callable
+from typing import Any
 
 from markdown_it import MarkdownIt
 from markdown_it.tree import SyntaxTreeNode
@@ -714,7 +715,8 @@ class _Reader:
         if "align" in d.options:
             names = [a.strip().lower() for a in d.options["align"].split(",")]
             if len(names) != n or any(a not in _ALIGNMENTS for a in names):
-                raise self.error(d.line, f":::{{table}} align needs {n} entries of l, r or c (got '{d.options['align']}')")
+                got = d.options["align"]
+                raise self.error(d.line, f":::{{table}} align needs {n} entries of l, r or c (got '{got}')")
             return tuple(_ALIGNMENTS[a] for a in names)
         header = table.children[0].children[0].children
         return tuple(self.column_alignment(header[i], rows, i) for i in range(n))
@@ -775,9 +777,9 @@ class _Reader:
             if len(cells) != len(header):
                 raise self.error(line, f"this chart row has {len(cells)} cells; the header has {len(header)}")
             categories.append(cells[0])
-            for column, cell in zip(columns, cells[1:]):
+            for column, cell in zip(columns, cells[1:], strict=True):
                 column.append(self.chart_value(cell, line))
-        series = tuple(Series(name, tuple(values)) for name, values in zip(header[1:], columns))
+        series = tuple(Series(name, tuple(values)) for name, values in zip(header[1:], columns, strict=True))
         return tuple(categories), series
 
     @staticmethod
