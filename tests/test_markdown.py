@@ -91,6 +91,13 @@ CONSTRUCTS = {
     "footnote defined first": ("[^n]: Note.\n\nA[^n]", (P(Text("A"), NoteRef(T("Note."))),)),
     "footnote used twice": ("A[^n] B[^n]\n\n[^n]: N", (
         P(Text("A"), NoteRef(T("N")), Text(" B"), NoteRef(T("N"))),)),
+    "footnote defined later inside a callout": ("A[^n]\n\n:::{callout}\nB\n\n[^n]: Inside.\n:::", (
+        P(Text("A"), NoteRef(T("Inside."))), Callout((P(Text("B")),)))),
+    "link reference definitions": (
+        "[the ONS][ons]\n\n:::{callout}\n[ONS][ons]\n:::\n\n[ons]: https://www.ons.gov.uk/", (
+        P(Link("https://www.ons.gov.uk/", T("the ONS"))), Callout((P(Link("https://www.ons.gov.uk/", T("ONS"))),)))),
+    "fact in a heading": ("## GVA of {fact}`g|£5bn`", (
+        Heading(2, (Text("GVA of "), FactText("g", "£5bn")), "gva-of-5bn"),)),
     "bullet list": ("- a\n- b", (BulletList(((P(Text("a")),), (P(Text("b")),))),)),
     "loose bullet list": ("- a\n\n- b", (BulletList(((P(Text("a")),), (P(Text("b")),))),)),
     "nested lists": ("- a\n  1. x\n  2. y\n- b", (BulletList((
@@ -298,6 +305,12 @@ ERRORS = {
                         ":::{chart} highlight 'Hul' is not a category of this chart"),
     "chart reference": (":::{chart} bar\n:title: T\n:alt: A\n:reference: UK 51.9\nx,y\nHull,1\n:::", 1,
                         ":::{chart} reference 'UK 51.9' is not 'value|label'"),
+    "chart error inside a callout": ("::::{callout}\nText\n\n:::{chart} bar\n:title: T\n:alt: A\nx,y\na,zz\n:::\n::::",
+                                     8, "chart value 'zz' is not a number"),
+    "chart option error inside a list": ("- item\n\n  :::{chart} pie\n  :title: T\n  :alt: A\n  x,y\n  a,1\n  :::", 3,
+                                         ":::{chart} kind must be bar, barh or line (got 'pie')"),
+    "role error on a later line of a paragraph": ("one\ntwo\nthree {fact}`nobar`", 3,
+                                                  "{fact}`nobar` needs the form {fact}`id|printed text`"),
     "chart labels": (":::{chart} bar\n:title: T\n:alt: A\n:labels: yes\nx,y\nHull,1\n:::", 1,
                      ":::{chart} labels must be true or false (got 'yes')"),
     "chart caption role": (":::{chart} bar\n:title: T\n:alt: A\n:caption: {x}`y`\nx,y\nHull,1\n:::", 1,
