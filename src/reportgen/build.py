@@ -173,7 +173,14 @@ def context_for(project: Any, target: Target) -> dict[str, Any]:
 
 
 def templates_digest(renderer: Any, template: str) -> str:
-    """Return a digest of a template and every template it imports or includes."""
+    """Return a digest of a template and every template it imports or includes (once per renderer)."""
+    cache = renderer.__dict__.setdefault("_digests", {})
+    if template not in cache:
+        cache[template] = _templates_digest(renderer, template)
+    return cache[template]
+
+
+def _templates_digest(renderer: Any, template: str) -> str:
     import jinja2.meta
 
     seen: dict[str, str] = {}

@@ -622,6 +622,9 @@ def series_gva(ds: Dataset, members: list[Member]) -> list[tuple[int, float]]:
 
 def series_per_job(ds: Dataset, code: str, first: int = 2004) -> list[tuple[int, float | None]]:
     """Return (year, GVA per filled job) for one area code from ``first`` on."""
-    frame = ds["productivity"]
-    sub = frame[(frame["area_code"] == code) & (frame["year"] >= first)]
-    return [(int(y), None if v != v else float(v)) for y, v in zip(sub["year"], sub["gva_per_job_gbp"])]
+    index = ds.__dict__.setdefault("_per_job_by_code", {})
+    if not index:
+        frame = ds["productivity"]
+        for c, y, v in zip(frame["area_code"], frame["year"], frame["gva_per_job_gbp"]):
+            index.setdefault(c, []).append((int(y), None if v != v else float(v)))
+    return [(y, v) for y, v in index.get(code, []) if y >= first]
