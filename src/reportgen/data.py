@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 CODE = r"[A-Z][0-9]{8}"
+COUNTING_AREA = rf"{CODE}|GI"  # Gibraltar counted in the EU referendum
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 MAX_ERRORS_PER_FILE = 10
 
@@ -82,9 +83,9 @@ def _explore(file: str, *value_cols: Column, extra: tuple[Column, ...] = ()) -> 
 SCHEMAS: dict[str, Schema] = {
     "members": Schema(
         "members.csv",
-        (Column("member"), Column("member_code", pattern=CODE), Column("region"),
-         Column("founder_2013", "bool"), Column("la_code", pattern=CODE), Column("la_name"),
-         Column("current_la_code", required=False, pattern=CODE), Column("note", required=False)),
+        (Column("member"), Column("member_code", pattern=COUNTING_AREA), Column("region"),
+         Column("founder_2013", "bool"), Column("la_code", pattern=COUNTING_AREA), Column("la_name"),
+         Column("current_la_code", required=False, pattern=COUNTING_AREA), Column("note", required=False)),
         key=("la_code",),
         description="members of the group, one row per council",
     ),

@@ -1,0 +1,210 @@
+#!/usr/bin/env python3
+"""Benchmark reportgen: medians of several cold runs, peak memory, and time per stage.
+
+    python benchmarks/bench.py [--runs 5] [--skip-scale] [--skip-alternative]
+
+Each run is a separate process (`python -m reportgen.cli build ...`) on a throw-away copy of the
+project, so imports are included. Peak memory is the largest resident set of any one process of
+the run (the main process or a worker), read with getrusage in a wrapper process.
+
+Scenarios:
+  1. full build, paper + factsheets, DOCX + PDF, --force
+  2. incremental rebuild after changing one member's GVA
+  3. no-op rebuild
+  4. --jobs 1 against --jobs 2 (full build)
+  5. scale: every one of the 382 referendum counting areas as a member, factsheets only, both formats
+  6. time per stage, from one instrumented in-process run
+  7. (if docxtpl and soffice are installed) the usual alternative: docxtpl + `soffice --convert-to pdf`
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PY = sys.executable
+
+WRAPPER = r"""
+import resource, subprocess, sys, time
+t = time.perf_counter()
+rc = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+wall = time.perf_counter() - t
+if rc.returncode:
+    sys.stderr.write(rc.stderr.decode()); sys.exit(rc.returncode)
+print(wall, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+"""
+
+
+def copy_project(dest: Path) -> Path:
+    dest.mkdir(parents=True, exist_ok=True)
+    shutil.copy(ROOT / "reportgen.toml", dest / "reportgen.toml")
+    shutil.copytree(ROOT / "data", dest / "data", dirs_exist_ok=True)
+    shutil.copytree(ROOT / "templates", dest / "templates", dirs_exist_ok=True)
+    return dest
+
+
+def timed(args: list[str], env: dict | None = None) -> tuple[float, float]:
+    """Return (wall seconds, peak RSS in MB of the largest process) of one cold run."""
+    out = subprocess.run([PY, "-c", WRAPPER, PY, "-m", "reportgen.cli", *args], capture_output=True, text=True,
+                         env={**os.environ, **(env or {})})
+    if out.returncode:
+        raise SystemExit(f"benchmark run failed: {' '.join(args)}\n{out.stderr}")
+    wall, rss = out.stdout.split()
+    return float(wall), int(rss) / 1024
+
+
+def median_of(fn, runs: int) -> tuple[float, float, float, float]:
+    """Return (median, min, max, peak MB) over ``runs`` calls of ``fn`` (each returns wall, rss)."""
+    results = [fn() for _ in range(runs)]
+    walls = [r[0] for r in results]
+    return statistics.median(walls), min(walls), max(walls), max(r[1] for r in results)
+
+
+def row(name: str, stats: tuple[float, float, float, float], target: str = "") -> str:
+    med, lo, hi, mb = stats
+    return f"| {name} | {med:.2f} | {lo:.2f}–{hi:.2f} | {mb:.0f} | {target} |"
+
+
+def bump_gva(project: Path, code: str = "E06000010", year: str = "2016", delta: float = 1.0) -> None:
+    path = project / "data" / "gva.csv"
+    rows = list(csv.reader(path.open(encoding="utf-8")))
+    for r in rows[1:]:
+        if r[0] == code and r[2] == year:
+            r[3] = repr(float(r[3]) + delta)
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh, lineterminator="\n").writerows(rows)
+
+
+def scale_project(dest: Path) -> tuple[Path, list[str]]:
+    """Return a project whose members are all 382 counting areas, and their codes."""
+    project = copy_project(dest)
+    ref = list(csv.DictReader((project / "data" / "eu_referendum_2016.csv").open(encoding="utf-8")))
+    with (project / "data" / "members.csv").open("w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh, lineterminator="\n")
+        w.writerow(["member", "member_code", "region", "founder_2013", "la_code", "la_name", "current_la_code", "note"])
+        for r in ref:
+            code = r["area_code"]
+            w.writerow([r["area_name"], code, r["region_name"], "False", code, r["area_name"], code, ""])
+    return project, [r["area_code"] for r in ref]
+
+
+def stages() -> list[tuple[str, float]]:
+    """Time each stage once, in this process (imports included), on a copy of the project."""
+    out: list[tuple[str, float]] = []
+    t = time.perf_counter()
+
+    def lap(name: str) -> None:
+        nonlocal t
+        now = time.perf_counter()
+        out.append((name, now - t))
+        t = now
+
+    import pandas  # noqa: F401
+    import jinja2  # noqa: F401
+    import docx  # noqa: F401
+    import reportlab.platypus  # noqa: F401
+    lap("import (pandas, jinja2, python-docx, reportlab)")
+    from reportgen.build import _parse_all, _render, context_for, plan  # noqa: F401
+    from reportgen.config import load_config
+    from reportgen.data import load_dataset
+    from reportgen.pipeline import Project
+    from reportgen.stats import compute_facts, members_of
+    from reportgen.templating import Renderer
+    from reportgen.theme import load_theme
+    from reportgen.writers import get_writer
+    lap("import (reportgen)")
+    config = load_config(ROOT)
+    ds = load_dataset(config.data_dir, config.members_file, config.root)
+    lap("load + validate data")
+    facts = compute_facts(ds, config.facts)
+    project = Project(config, ds, facts, members_of(ds))
+    lap("facts")
+    renderer = Renderer(config.templates_dir, facts)
+    rendered = [_render(renderer, project, t) for t in plan(project, config, None)]
+    lap(f"templates ({len(rendered)} documents)")
+    _parse_all(rendered, renderer)
+    lap("Markdown → Document")
+    theme = load_theme(config.theme_file)
+    docx_w, pdf_w = get_writer("docx"), get_writer("pdf")
+    lap("writers: import and theme")
+    for r in rendered:
+        docx_w.render(r.document, theme, reference_docx=config.reference_docx)
+    lap("DOCX (all documents, one process)")
+    for r in rendered:
+        pdf_w.render(r.document, theme)
+    lap("PDF (all documents, one process)")
+    return out
+
+
+def alternative(runs: int) -> str | None:
+    """Time docxtpl + one soffice call for the same factsheets, if both are installed."""
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    try:
+        import docxtpl  # noqa: F401
+    except ImportError:
+        return "docxtpl not installed: alternative not timed"
+    if not soffice:
+        return "LibreOffice not installed: alternative not timed"
+    script = ROOT / "benchmarks" / "alternative.py"
+    if not script.is_file():
+        return "benchmarks/alternative.py missing"
+    walls = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        subprocess.run([PY, str(script)], check=True, capture_output=True)
+        walls.append(time.perf_counter() - t)
+    return f"{statistics.median(walls):.2f}"
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--skip-scale", action="store_true")
+    ap.add_argument("--skip-alternative", action="store_true")
+    args = ap.parse_args()
+    print(f"reportgen benchmark: {os.cpu_count()} cores, Python {sys.version.split()[0]}, {args.runs} runs each\n")
+    print("| scenario | median s | range s | peak MB | target |")
+    print("|---|---|---|---|---|")
+    with tempfile.TemporaryDirectory() as tmp:
+        proj = copy_project(Path(tmp) / "proj")
+        p = ["--project", str(proj)]
+        timed(["build", *p])  # warm the OS file cache once
+        full = median_of(lambda: timed(["build", *p, "--force"]), args.runs)
+        print(row("1. full build, paper + 20 factsheets, DOCX + PDF (--force)", full, "≤ 1.5 s"))
+
+        def incremental():
+            bump_gva(proj, delta=300.0)
+            return timed(["build", *p])
+        print(row("2. rebuild after one correction", median_of(incremental, args.runs), "≤ 0.5 s"))
+        print(row("3. no-op rebuild", median_of(lambda: timed(["build", *p]), args.runs), "≤ 0.4 s"))
+        for jobs in (1, 2):
+            print(row(f"4. full build --jobs {jobs}", median_of(lambda: timed(["build", *p, "--force", "--jobs", str(jobs)]),
+                                                             args.runs)))
+        if not args.skip_scale:
+            sproj, codes = scale_project(Path(tmp) / "scale")
+            s = median_of(lambda: timed(["build", "--project", str(sproj), "--force", "--city", *codes]),
+                          max(1, args.runs // 2))
+            print(row(f"5. scale: {len(codes)} factsheets, DOCX + PDF", s, "≤ 15 s, ≤ 300 MB"))
+    print("\n6. time per stage (one in-process run, jobs = 1):\n")
+    print("| stage | s |")
+    print("|---|---|")
+    for name, secs in stages():
+        print(f"| {name} | {secs:.3f} |")
+    if not args.skip_alternative:
+        alt = alternative(max(1, args.runs // 2))
+        print(f"\n7. docxtpl + soffice for the same factsheets: {alt}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
