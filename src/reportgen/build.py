@@ -298,7 +298,7 @@ def _build(opts: Options, config: Config, formats, out: Path, print_profile: boo
     from .templating import Renderer
     from .theme import load_theme
 
-    project = load_project(opts.project)
+    project = load_project(opts.project, cache_dir=out / ".cache")
     theme = load_theme(config.theme_file)
     ref_digest = sha256_file(config.reference_docx) or "" if "docx" in formats else ""
     targets = plan(project, config, opts.cities)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import csv
 import io
 import math
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -150,6 +151,7 @@ class Dataset:
 
     frames: dict[str, pd.DataFrame]
     paths: dict[str, str] = field(default_factory=dict)
+    digests: dict[str, str] = field(default_factory=dict)  # sha256 of each file
 
     def __getitem__(self, name: str) -> pd.DataFrame:
         return self.frames[name]
@@ -351,27 +353,62 @@ def _check_rows(frame: pd.DataFrame, schema: Schema, label: str) -> list[str]:
 # --------------------------------------------------------------------------- the dataset
 
 
-def load_dataset(data_dir: Path, members_file: Path | None = None, label_root: Path | None = None) -> Dataset:
+SCHEMA_VERSION = "1"  # bump when a schema or the frame layout changes: invalidates caches
+
+
+def load_dataset(data_dir: Path, members_file: Path | None = None, label_root: Path | None = None,
+                 cache_dir: Path | None = None) -> Dataset:
     """Return every frame of ``data_dir`` validated, plus cross-file checks.
 
-    All files are checked before failing, so one run reports every problem.
+    All files are checked before failing, so one run reports every problem. With ``cache_dir``,
+    a file whose bytes were validated before is read from a pickle keyed by its sha256, so an
+    unchanged file is not parsed again (a changed file always is).
     """
     frames: dict[str, pd.DataFrame] = {}
     paths: dict[str, str] = {}
     problems: list[str] = []
+    digests: dict[str, str] = {}
     for name, schema in SCHEMAS.items():
         path = members_file if (name == "members" and members_file) else data_dir / schema.file
         label = _label(path, label_root)
         paths[name] = label
         try:
-            frames[name] = load_frame(path, schema, label)
+            frames[name], digests[name] = _cached_frame(path, schema, label, cache_dir)
         except DataError as exc:
             problems += exc.problems
     if not problems:
         problems += _cross_checks(frames, paths)
     if problems:
         raise DataError(problems)
-    return Dataset(frames, paths)
+    return Dataset(frames, paths, digests)
+
+
+def _cached_frame(path: Path, schema: Schema, label: str, cache_dir: Path | None) -> tuple[pd.DataFrame, str]:
+    """Return (validated frame, sha256 of the file), from the cache when the bytes are unchanged."""
+    import hashlib
+    import pickle
+
+    try:
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        digest = ""
+    cached = cache_dir / f"{schema.file}.{SCHEMA_VERSION}.{digest[:32]}.pickle" if cache_dir and digest else None
+    if cached is not None and cached.is_file():
+        try:
+            with open(cached, "rb") as fh:
+                return pickle.load(fh), digest
+        except Exception:  # noqa: BLE001 - a damaged cache entry is simply rebuilt
+            cached.unlink(missing_ok=True)
+    frame = load_frame(path, schema, label)
+    if cached is not None:
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        for old in cached.parent.glob(f"{schema.file}.*.pickle"):
+            old.unlink(missing_ok=True)
+        tmp = cached.with_name(cached.name + f".{os.getpid()}.tmp")
+        with open(tmp, "wb") as fh:
+            pickle.dump(frame, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, cached)
+    return frame, digest
 
 
 def _label(path: Path, root: Path | None) -> str:
