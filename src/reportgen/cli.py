@@ -13,10 +13,7 @@ import sys
 from pathlib import Path
 
 from . import __version__
-
-
-class UsageError(Exception):
-    """Bad usage (exit status 2), e.g. an unknown --city."""
+from .errors import UsageError
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -26,5 +26,14 @@ class _Known(type):
         return False
 
 
+class UsageError(Exception):
+    """Bad usage (exit status 2), e.g. an unknown --city.
+
+    Defined here, not in cli.py: under ``python -m reportgen.cli`` the CLI module
+    runs as ``__main__`` and a class defined there would be a different class from
+    the one ``build`` raises (``reportgen.cli.UsageError``), so it went uncaught.
+    """
+
+
 class KNOWN_ERRORS(metaclass=_Known):
     """``isinstance(exc, KNOWN_ERRORS)`` is True for every bad-input error."""
