@@ -80,7 +80,7 @@ class Renderer:
         self.templates_dir = templates_dir
         self.facts = facts
         self.env = SandboxedEnvironment(
-            loader=jinja2.FileSystemLoader(str(templates_dir)),
+            loader=_Loader(str(templates_dir)),
             undefined=jinja2.StrictUndefined,
             # autoescape keeps macro output as Markup; finalize does the (Markdown) escaping
             autoescape=True,
@@ -169,9 +169,11 @@ class Renderer:
         except jinja2.TemplateNotFound as exc:
             raise TemplateError(f"{self.templates_dir / exc.name}: template not found") from None
         except (jinja2.UndefinedError, jinja2.exceptions.SecurityError, TemplateError, TypeError,
-                ValueError, ZeroDivisionError) as exc:
+                ValueError, ArithmeticError, LookupError, AttributeError, RecursionError) as exc:
             where = _template_frame(exc.__traceback__) or (template_name, 0)
             message = str(exc)
+            if isinstance(exc, RecursionError):
+                message = "a macro or include calls itself without end (maximum recursion depth exceeded)"
             if isinstance(exc, TemplateError) and re.match(r"^\S+:\d+: ", message):
                 raise
             raise TemplateError(f"{self._label(where[0])}:{where[1]}: {message}") from None
@@ -195,6 +197,20 @@ class Renderer:
         wanted = line_text.strip()
         hits = [i for i, line in enumerate(source.splitlines(), 1) if line.strip() == wanted]
         return hits[0] if len(hits) == 1 else None
+
+
+class _Loader(jinja2.FileSystemLoader):
+    """A FileSystemLoader whose undecodable template is a TemplateError naming file and line."""
+
+    def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str, Any]:
+        try:
+            return super().get_source(environment, template)
+        except UnicodeDecodeError as exc:
+            raw = exc.object if isinstance(exc.object, bytes) else b""
+            line = raw.count(b"\n", 0, exc.start) + 1
+            label = Path(self.searchpath[0]).name + "/" + template
+            raise TemplateError(f"{label}:{line}: not valid UTF-8 (byte 0x{raw[exc.start]:02x}); "
+                                "save the file as UTF-8") from None
 
 
 def _one_line(text: str) -> str:
