@@ -67,6 +67,16 @@ def sha256_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def code_digest() -> str:
+    """Return a digest of reportgen's own source, so a code change rebuilds the documents."""
+    h = hashlib.sha256()
+    package = Path(__file__).parent
+    for path in sorted(package.rglob("*.py")):
+        h.update(path.relative_to(package).as_posix().encode())
+        h.update(path.read_bytes())
+    return h.hexdigest()
+
+
 def sha256_file(path: Path) -> str | None:
     try:
         return sha256_bytes(path.read_bytes())
@@ -261,12 +271,13 @@ def build(opts: Options) -> Summary:
 
         raise UsageError("--jobs must be 1 or more")
     _check_assets(config, formats)
-    pool = _start_pool(jobs, config, print_profile, formats)
+    workers = Workers(jobs, config, print_profile, formats)
+    if opts.force or not (out / LEDGER).exists():
+        workers.start()  # a full build: let the workers import the writers while we load data
     try:
-        return _build(opts, config, formats, out, print_profile, pool, started)
+        return _build(opts, config, formats, out, print_profile, workers, started)
     finally:
-        if pool is not None:
-            pool.shutdown(wait=True, cancel_futures=True)
+        workers.close()
 
 
 def _check_assets(config: Config, formats: tuple[str, ...]) -> None:
@@ -278,21 +289,53 @@ def _check_assets(config: Config, formats: tuple[str, ...]) -> None:
                          f"scripts/make_reference_docx.py)")
 
 
-def _start_pool(jobs: int, config: Config, print_profile: bool, formats: tuple[str, ...]):
-    if jobs <= 1:
-        _warm(str(config.theme_file), print_profile, str(config.reference_docx), formats)
-        return None
-    import multiprocessing
+class Workers:
+    """The process pool, started early for a full build and only when needed for an incremental one."""
 
-    ctx = multiprocessing.get_context("fork" if sys.platform.startswith("linux") else "spawn")
-    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_warm,
-                               initargs=(str(config.theme_file), print_profile, str(config.reference_docx), formats))
-    for _ in range(jobs):  # start the workers now, so they import while we load data
-        pool.submit(int, 0)
-    return pool
+    def __init__(self, jobs: int, config: Config, print_profile: bool, formats: tuple[str, ...]):
+        self.jobs = jobs
+        self.args = (str(config.theme_file), print_profile, str(config.reference_docx), formats)
+        self.pool: ProcessPoolExecutor | None = None
+
+    def start(self) -> None:
+        if self.pool is not None or self.jobs <= 1:
+            return
+        import multiprocessing
+
+        ctx = multiprocessing.get_context("fork" if sys.platform.startswith("linux") else "spawn")
+        self.pool = ProcessPoolExecutor(max_workers=self.jobs, mp_context=ctx, initializer=_warm, initargs=self.args)
+        for _ in range(self.jobs):  # start the workers now, so they import while we load data
+            self.pool.submit(int, 0)
+
+    def write(self, todo, summary: "Summary") -> dict[tuple[str, str], str]:
+        """Write every (document, files) job, in parallel when it pays; return (name, fmt) → sha256."""
+        from .progress import Progress
+
+        if len(todo) > 1:
+            self.start()
+        hashes: dict[tuple[str, str], str] = {}
+        with Progress(sum(len(files) for _, files in todo)) as progress:
+            if self.pool is None:
+                if todo and not _WORKER:
+                    _warm(*self.args)
+                results = ((r, write_document(r.document, files)) for r, files in todo)
+            else:
+                futures = [(r, self.pool.submit(write_document, r.document, files)) for r, files in todo]
+                results = ((r, fut.result()) for r, fut in futures)
+            for r, result in results:
+                for fmt, digest in result.items():
+                    hashes[(r.target.name, fmt)] = digest
+                    summary.written.append(f"{r.target.name}.{fmt}")
+                    progress.advance(f"{r.target.name}.{fmt}")
+        return hashes
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _build(opts: Options, config: Config, formats, out: Path, print_profile: bool, pool, started: float) -> Summary:
+def _build(opts: Options, config: Config, formats, out: Path, print_profile: bool, workers: Workers,
+           started: float) -> Summary:
     from .ledger import Ledger, change_report, locate_facts
     from .pipeline import load_project
     from .templating import Renderer
@@ -302,11 +345,10 @@ def _build(opts: Options, config: Config, formats, out: Path, print_profile: boo
     theme = load_theme(config.theme_file)
     ref_digest = sha256_file(config.reference_docx) or "" if "docx" in formats else ""
     targets = plan(project, config, opts.cities)
-    renderer = Renderer(config.templates_dir, project.facts)
+    renderer = Renderer(config.templates_dir, project.facts, cache_dir=out / ".cache")
     rendered = [_render(renderer, project, t) for t in targets]
-    _parse_all(rendered, renderer)
     old = Ledger.read(out / LEDGER)
-    base = {"version": __version__, "theme": theme.digest, "print": print_profile}
+    base = {"version": __version__, "code": code_digest(), "theme": theme.digest, "print": print_profile}
     todo: list[tuple[Rendered, list[tuple[str, str]]]] = []
     summary = Summary(out=out)
     for r in rendered:
@@ -323,8 +365,11 @@ def _build(opts: Options, config: Config, formats, out: Path, print_profile: boo
                 files.append((fmt, str(path)))
         if files:
             todo.append((r, files))
+    # Parse every document that will be written before writing any: a bad template writes nothing.
+    # A skipped document's Markdown is unchanged since it last parsed, and its ledger entry is kept.
+    _parse_all([r for r, _ in todo], renderer)
     remove_stale_temporaries(out)
-    hashes = _write_all(todo, pool, summary)
+    hashes = workers.write(todo, summary)
     new = old.updated(rendered, hashes, formats, locate_facts, theme.digest, ref_digest)
     if not opts.cities:
         summary.removed = new.drop_missing({r.target.name for r in rendered}, out)
@@ -361,28 +406,3 @@ def _parse_all(rendered: list[Rendered], renderer: Any) -> None:
             from .templating import TemplateError
 
             raise TemplateError(f"{where}: {exc.message}") from None
-
-
-def _write_all(todo, pool, summary: Summary) -> dict[tuple[str, str], str]:
-    """Write every (document, formats) job, in the pool when there is one; return (name, fmt) → sha256."""
-    from .progress import Progress
-
-    hashes: dict[tuple[str, str], str] = {}
-    total = sum(len(files) for _, files in todo)
-    with Progress(total) as progress:
-        if pool is None:
-            for r, files in todo:
-                _collect(r, write_document(r.document, files), hashes, summary, progress)
-        else:
-            futures: list[tuple[Rendered, Future]] = [(r, pool.submit(write_document, r.document, files))
-                                                      for r, files in todo]
-            for r, fut in futures:
-                _collect(r, fut.result(), hashes, summary, progress)
-    return hashes
-
-
-def _collect(r: Rendered, result: dict[str, str], hashes, summary: Summary, progress) -> None:
-    for fmt, digest in result.items():
-        hashes[(r.target.name, fmt)] = digest
-        summary.written.append(f"{r.target.name}.{fmt}")
-        progress.advance(f"{r.target.name}.{fmt}")

@@ -155,9 +155,16 @@ class Ledger:
                 "reference_digest": ref_digest,
                 "reportgen": __version__,
                 "files": files,
-                "facts": [dict(f, value=r.values.get(f["id"])) for f in locate(r.document)],
+                "facts": self._facts(name, r, locate),
             }
         return Ledger(docs)
+
+    def _facts(self, name: str, r: Any, locate: Callable) -> list[dict[str, Any]]:
+        """Return where the document's facts stand: located afresh, or (skipped) as last recorded."""
+        if r.document is not None:
+            return [dict(f, value=r.values.get(f["id"])) for f in locate(r.document)]
+        return [dict(f, value=r.values.get(f["id"], f.get("value")))
+                for f in self.documents.get(name, {}).get("facts", [])]
 
     def drop_missing(self, names: set[str], out: Path) -> list[str]:
         """Forget the documents not planned any more (a removed member); return their names."""

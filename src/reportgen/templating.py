@@ -76,10 +76,16 @@ class Usage:
 class Renderer:
     """Renders templates against the facts; one per build, reused for every document."""
 
-    def __init__(self, templates_dir: Path, facts: Facts, globals_: dict[str, Any] | None = None):
+    def __init__(self, templates_dir: Path, facts: Facts, globals_: dict[str, Any] | None = None,
+                 cache_dir: Path | None = None):
         self.templates_dir = templates_dir
         self.facts = facts
+        bytecode = None
+        if cache_dir is not None:  # compiled templates, keyed by a checksum of their source
+            (cache_dir / "jinja").mkdir(parents=True, exist_ok=True)
+            bytecode = jinja2.FileSystemBytecodeCache(str(cache_dir / "jinja"))
         self.env = SandboxedEnvironment(
+            bytecode_cache=bytecode,
             loader=_Loader(str(templates_dir)),
             undefined=jinja2.StrictUndefined,
             # autoescape keeps macro output as Markup; finalize does the (Markdown) escaping
@@ -91,7 +97,7 @@ class Renderer:
             auto_reload=False,
         )
         self.env.globals.update(globals_ or {})
-        self.env.globals.update(fact=self.fact, text=self.text, value=self.value, reason=self.reason, has=self.has,
+        self.env.globals.update(fact=self.fact, text=self.text, first_time=self.first_time, value=self.value, reason=self.reason, has=self.has,
                                 chart_data=self.chart_data, plain=self.plain)
         self.env.filters["md"] = lambda v: Markup(md_escape(str(v)))
         self.env.filters["first_upper"] = first_upper
@@ -117,6 +123,13 @@ class Renderer:
             raise TemplateError(str(exc)) from None
         self.usage.printed.setdefault(fact_id, []).append(shown)
         return Markup(shown)
+
+    def first_time(self, key: str) -> bool:
+        """Return True the first time ``key`` is seen in this render (for notes defined once)."""
+        if key in self._seen:
+            return False
+        self._seen.add(key)
+        return True
 
     def value(self, fact_id: str) -> float | None:
         """Return the fact's raw value (None when not available), for conditions and sorting."""
@@ -161,6 +174,7 @@ class Renderer:
     def render(self, template_name: str, **context: Any) -> tuple[str, Usage]:
         """Return (Markdown, usage) of one template; raise TemplateError naming file and line."""
         self.usage = Usage()
+        self._seen: set[str] = set()
         try:
             template = self.env.get_template(template_name)
             text = template.render(**context)

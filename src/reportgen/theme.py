@@ -61,9 +61,12 @@ class Theme:
 
 def dejavu_dir() -> Path:
     """Return the folder of the DejaVu TTF files that matplotlib ships."""
-    import matplotlib  # the only PyPI package guaranteed to carry the fonts
+    import importlib.util  # find matplotlib (which ships the fonts) without importing it
 
-    return Path(matplotlib.__file__).parent / "mpl-data" / "fonts" / "ttf"
+    spec = importlib.util.find_spec("matplotlib")
+    if spec is None or spec.origin is None:
+        raise ThemeError("the DejaVu fonts come with matplotlib, which is not installed")
+    return Path(spec.origin).parent / "mpl-data" / "fonts" / "ttf"
 
 
 def _font_path(spec: str, base: Path, where: str) -> str:
