@@ -63,12 +63,17 @@ def load_config(project: Path) -> Config:
     if not path.is_file():
         raise ConfigError(f"{path}: no {CONFIG_NAME} here (use --project DIR)")
     label = str(path)
+    raw_bytes = path.read_bytes()
     try:
-        raw = tomllib.loads(path.read_bytes().decode("utf-8-sig"))
-    except UnicodeDecodeError:
-        raise ConfigError(f"{label}: not valid UTF-8") from None
+        raw = tomllib.loads(raw_bytes.decode("utf-8-sig"))
+    except UnicodeDecodeError as exc:
+        line = raw_bytes.count(b"\n", 0, exc.start) + 1
+        raise ConfigError(f"{label}:{line}: not valid UTF-8 (byte 0x{raw_bytes[exc.start]:02x}); "
+                          "save the file as UTF-8") from None
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{label}: {exc}") from None
+        from .errors import toml_message
+
+        raise ConfigError(toml_message(label, exc)) from None
     _check_keys(raw, label)
     p, f, b, t, c = (raw.get(k, {}) for k in ("project", "facts", "build", "theme", "check"))
     settings = FactSettings(**{k: v for k, v in f.items()})

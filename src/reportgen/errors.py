@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 
 # (module, class) pairs; looked up only in modules already imported, so this stays cheap.
@@ -37,3 +38,18 @@ class UsageError(Exception):
 
 class KNOWN_ERRORS(metaclass=_Known):
     """``isinstance(exc, KNOWN_ERRORS)`` is True for every bad-input error."""
+
+
+_TOML_AT = re.compile(r"^(?P<msg>.*) \(at line (?P<line>\d+), column (?P<col>\d+)\)$")
+
+
+def toml_message(label: str, exc: Exception) -> str:
+    """Return a TOML syntax error as ``label:LINE: message (column N)``.
+
+    >>> toml_message("reportgen.toml", ValueError("Expected ']' (at line 22, column 7)"))
+    "reportgen.toml:22: Expected ']' (column 7)"
+    """
+    match = _TOML_AT.match(str(exc))
+    if not match:
+        return f"{label}: {exc}"
+    return f"{label}:{match['line']}: {match['msg']} (column {match['col']})"

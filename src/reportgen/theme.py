@@ -99,8 +99,14 @@ def load_theme(path: str | os.PathLike[str]) -> Theme:
         raise ThemeError(f"{path}: cannot read theme ({exc.strerror})") from None
     try:
         raw = tomllib.loads(raw_bytes.decode("utf-8-sig"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ThemeError(f"{path}: {exc}") from None
+    except UnicodeDecodeError as exc:
+        line = raw_bytes.count(b"\n", 0, exc.start) + 1
+        raise ThemeError(f"{path}:{line}: not valid UTF-8 (byte 0x{raw_bytes[exc.start]:02x}); "
+                         "save the file as UTF-8") from None
+    except tomllib.TOMLDecodeError as exc:
+        from .errors import toml_message
+
+        raise ThemeError(toml_message(str(path), exc)) from None
     known = {"fonts", "sizes", "colours", "page", "print"}
     for key in raw:
         if key not in known:
