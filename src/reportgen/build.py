@@ -242,10 +242,12 @@ class Summary:
     seconds: float = 0.0
     out: Path = Path("output")
     to_stderr: bool = False
+    skipped_count: int | None = None
 
     def text(self) -> str:
         lines = [self.changes_text.rstrip()] if self.changes_text else []
-        lines.append(f"Wrote {len(self.written)} file(s), skipped {len(self.skipped)} unchanged"
+        skipped = self.skipped_count if self.skipped_count is not None else len(self.skipped)
+        lines.append(f"Wrote {len(self.written)} file(s), skipped {skipped} unchanged"
                      + (f", removed {len(self.removed)}" if self.removed else "")
                      + f" in {self.seconds:.2f} s → {self.out}")
         return "\n".join(lines)
@@ -271,13 +273,46 @@ def build(opts: Options) -> Summary:
 
         raise UsageError("--jobs must be 1 or more")
     _check_assets(config, formats)
+    inputs = inputs_digest(config, formats, opts.cities, print_profile)
+    if not opts.force and _nothing_changed(out, inputs, formats):
+        return Summary(skipped=["(all)"], changes_text="No figures changed.", out=out,
+                       seconds=time.perf_counter() - started, skipped_count=_count_files(out, formats))
     workers = Workers(jobs, config, print_profile, formats)
     if opts.force or not (out / LEDGER).exists():
         workers.start()  # a full build: let the workers import the writers while we load data
     try:
-        return _build(opts, config, formats, out, print_profile, workers, started)
+        return _build(opts, config, formats, out, print_profile, workers, started, inputs)
     finally:
         workers.close()
+
+
+def inputs_digest(config: Config, formats: tuple[str, ...], cities: list[str] | None, print_profile: bool) -> str:
+    """Return a digest of everything a build reads: settings, data, templates, theme, reference.docx, code."""
+    h = hashlib.sha256(json.dumps([formats, sorted(cities or []), print_profile, code_digest()]).encode())
+    files = [config.path, config.members_file, config.theme_file, config.reference_docx]
+    files += sorted(config.data_dir.rglob("*")) + sorted(config.templates_dir.rglob("*"))
+    for path in files:
+        if path is not None and path.is_file() and not path.name.startswith("."):
+            h.update(str(path).encode())
+            h.update(path.read_bytes())
+    return h.hexdigest()
+
+
+def _nothing_changed(out: Path, inputs: str, formats: tuple[str, ...]) -> bool:
+    """Return True when the last build read exactly these inputs and its files are intact."""
+    from .ledger import Ledger
+
+    old = Ledger.read(out / LEDGER)
+    if old.inputs != inputs or not old.intact(out, formats):
+        return False
+    atomic_write(out / CHANGES, b"# What changed in the last build\n\nNo figures changed.\n")
+    return True
+
+
+def _count_files(out: Path, formats: tuple[str, ...]) -> int:
+    from .ledger import Ledger
+
+    return sum(1 for doc in Ledger.read(out / LEDGER).documents.values() for f in formats if f in doc["files"])
 
 
 def _check_assets(config: Config, formats: tuple[str, ...]) -> None:
@@ -335,7 +370,7 @@ class Workers:
 
 
 def _build(opts: Options, config: Config, formats, out: Path, print_profile: bool, workers: Workers,
-           started: float) -> Summary:
+           started: float, inputs: str) -> Summary:
     from .ledger import Ledger, change_report, locate_facts
     from .pipeline import load_project
     from .templating import Renderer
@@ -371,6 +406,7 @@ def _build(opts: Options, config: Config, formats, out: Path, print_profile: boo
     remove_stale_temporaries(out)
     hashes = workers.write(todo, summary)
     new = old.updated(rendered, hashes, formats, locate_facts, theme.digest, ref_digest)
+    new.inputs = inputs
     if not opts.cities:
         summary.removed = new.drop_missing({r.target.name for r in rendered}, out)
     report = change_report(old, new, [r.target.name for r, _ in todo], summary.removed)

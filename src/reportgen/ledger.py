@@ -117,13 +117,14 @@ def _sentence(text: str, offset: int) -> str:
 class Ledger:
     documents: dict[str, dict[str, Any]] = field(default_factory=dict)
     version: str = __version__
+    inputs: str = ""  # digest of every input of the build that wrote this ledger
 
     @classmethod
     def read(cls, path: Path) -> "Ledger":
         """Return the ledger at ``path``; an absent or unreadable one is empty (everything rebuilds)."""
         try:
             raw = json.loads(path.read_text(encoding="utf-8"))
-            return cls(dict(raw.get("documents", {})), raw.get("reportgen", ""))
+            return cls(dict(raw.get("documents", {})), raw.get("reportgen", ""), raw.get("inputs", ""))
         except (OSError, ValueError, AttributeError):
             return cls()
 
@@ -176,8 +177,19 @@ class Ledger:
     def write(self, path: Path) -> None:
         from .build import atomic_write
 
-        data = {"reportgen": __version__, "documents": dict(sorted(self.documents.items()))}
+        data = {"reportgen": __version__, "inputs": self.inputs, "documents": dict(sorted(self.documents.items()))}
         atomic_write(path, (json.dumps(data, ensure_ascii=False, indent=1) + "\n").encode("utf-8"))
+
+    def intact(self, out: Path, formats: tuple[str, ...]) -> bool:
+        """Return True when every file of every document is on disk as written."""
+        from .build import sha256_file
+
+        for name, doc in self.documents.items():
+            for fmt in formats:
+                entry = doc.get("files", {}).get(fmt)
+                if not entry or sha256_file(out / entry["path"]) != entry["sha256"]:
+                    return False
+        return bool(self.documents)
 
     def figures(self, name: str) -> dict[str, dict[str, Any]]:
         """Return fact id → first recorded occurrence in one document."""
