@@ -64,8 +64,13 @@ def main(argv: list[str] | None = None) -> int:
         print("reportgen: interrupted; previous outputs are intact", file=sys.stderr)
         return 130
     except Exception as exc:  # noqa: BLE001 - known errors become one line each
-        if getattr(args, "verbose", False) or not _known(exc):
+        if getattr(args, "verbose", False):
             raise
+        if not _known(exc):  # a bug, not bad input: still one line, the traceback on request
+            detail = " ".join(str(exc).split()) or "no message"
+            print(f"error: internal error ({type(exc).__name__}: {detail}); run again with --verbose "
+                  "for the traceback", file=sys.stderr)
+            return 1
         for line in str(exc).splitlines() or [type(exc).__name__]:
             print(f"error: {line}", file=sys.stderr)
         return 1
