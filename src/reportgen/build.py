@@ -272,6 +272,7 @@ def build(opts: Options) -> Summary:
         from .cli import UsageError
 
         raise UsageError("--jobs must be 1 or more")
+    _check_output_folder(out)
     _check_assets(config, formats)
     inputs = inputs_digest(config, formats, opts.cities, print_profile)
     if not opts.force and _nothing_changed(out, inputs, formats):
@@ -322,6 +323,26 @@ def _check_assets(config: Config, formats: tuple[str, ...]) -> None:
     if "docx" in formats and not config.reference_docx.is_file():
         raise BuildError(f"{config.reference_docx}: reference.docx not found (restore it from git, or run "
                          f"scripts/make_reference_docx.py)")
+    if "docx" in formats and not _is_docx(config.reference_docx):
+        raise BuildError(f"{config.reference_docx}: not a Word .docx file (restore it from git, or run "
+                         f"scripts/make_reference_docx.py)")
+
+
+def _check_output_folder(out: Path) -> None:
+    """Refuse an output folder that is a file (before anything is loaded or cached there)."""
+    if out.exists() and not out.is_dir():
+        raise BuildError(f"{out}: the output folder is a file; move it away or give --out DIR")
+
+
+def _is_docx(path: Path) -> bool:
+    """Return True when ``path`` is a zip archive holding word/document.xml."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return "word/document.xml" in archive.namelist()
+    except (OSError, zipfile.BadZipFile):
+        return False
 
 
 class Workers:
