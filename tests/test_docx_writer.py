@@ -301,7 +301,7 @@ def test_title_band_and_key_figure_tiles(out, theme):
         ("Key Figure Comparison", "0.4% of the UK")]
 
 
-def test_figures_are_pngs_with_alt_text(out, sample):
+def test_figures_are_native_charts_with_alt_text(out, sample):
     assert len(out.inline_shapes) == 3
     doc_prs = list(out.element.body.iter(qn("wp:docPr")))
     figures = [b for b in sample.blocks if type(b).__name__ == "Figure"]
@@ -309,6 +309,16 @@ def test_figures_are_pngs_with_alt_text(out, sample):
     assert [d.get("title") for d in doc_prs] == [f.chart.title for f in figures]
     shape = out.inline_shapes[0]
     assert shape.width.mm == pytest.approx(170, abs=0.5)
+    r_id = shape._inline.graphic.graphicData[0].get(qn("r:id"))
+    assert out.part.related_parts[r_id].partname == "/word/charts/chart1.xml"
+
+
+def test_png_chart_engine_places_pictures_with_alt_text(sample, theme, monkeypatch):
+    monkeypatch.setattr(writer, "CHART_ENGINE", "png")
+    out = docx.Document(io.BytesIO(writer.render(sample, theme)))
+    figures = [b for b in sample.blocks if type(b).__name__ == "Figure"]
+    assert [d.get("descr") for d in out.element.body.iter(qn("wp:docPr"))] == [f.alt_text for f in figures]
+    shape = out.inline_shapes[0]
     blob = out.part.related_parts[shape._inline.graphic.graphicData.pic.blipFill.blip.embed].blob
     assert blob.startswith(b"\x89PNG")
 

@@ -13,6 +13,9 @@ unknown node raises TypeError. Block visitors take ``(node, ctx, parent)`` where
 ``(node, ctx, parent, fmt)`` where ``parent`` is a w:p or w:hyperlink element.
 
 Choices worth knowing:
+- Charts are native, editable Word charts (``docx_charts``: a DrawingML chart
+  part per Figure with literal data, no embedded workbook), so this module never
+  imports matplotlib; ``CHART_ENGINE = "png"`` switches back to 300-dpi pictures.
 - Notes are endnotes drawn as in the PDF: a superscript number in the text and
   a "Notes" Heading 1 with a numbered list at the end (real Word footnotes
   would be a later improvement).
@@ -32,12 +35,14 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from functools import lru_cache
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 import docx as python_docx
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
-from docx.oxml import OxmlElement
-from docx.oxml.ns import qn
+from docx.opc.packuri import PackURI
+from docx.opc.part import Part
+from docx.oxml import OxmlElement, parse_xml
+from docx.oxml.ns import nsdecls, qn
 from docx.shared import Mm
 
 from ..document import (
@@ -65,6 +70,10 @@ from ..document import (
     plain_text,
 )
 from ..theme import Theme
+from . import docx_charts
+
+if TYPE_CHECKING:
+    from docx.document import Document as DocxDocument
 
 name = "docx"
 suffix = ".docx"
@@ -77,6 +86,9 @@ _INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]
 _WHITESPACE_CONTROLS = re.compile("[\t\n\r]")
 DATA_CELL_MARGINS = (57, 85, 57, 85)  # top, left, bottom, right in twips
 _JC = {"left": "left", "right": "right", "center": "center", "centre": "center"}
+#: "native": charts as editable Word charts (DrawingML chart parts, no matplotlib);
+#: "png": 300-dpi pictures drawn by reportgen.charts (matplotlib)
+CHART_ENGINE = "native"
 
 
 # ----------------------------------------------------------------------------- context
@@ -95,7 +107,7 @@ class RunFmt:
 class Context:
     """Mutable state of one render: the python-docx document, theme and counters."""
 
-    document: object
+    document: DocxDocument
     theme: Theme
     style_ids: dict[str, str]
     bookmarks: list[tuple[int, str, str]]  # (level, bookmark name, text) in document order
@@ -104,6 +116,7 @@ class Context:
     list_depth: int = 0
     body_style: str = "Body Text"
     in_note: bool = False
+    chart_count: int = 0
 
     def style(self, style_name: str) -> str:
         """Return the styleId of ``style_name`` (case-insensitive); unknown names give Body Text's."""
@@ -201,18 +214,19 @@ def visit_Table(node: Table, ctx: Context, parent) -> None:
 
 
 def visit_Figure(node: Figure, ctx: Context, parent) -> None:
-    """Add caption, the chart as a 300-dpi PNG at text width with alt text, and source."""
+    """Add caption, the chart at text width with alt text (native chart or PNG, see CHART_ENGINE), and source."""
     if node.caption:
         _inlines(node.caption, ctx, _paragraph(ctx, parent, "Caption"))
     width_mm, height_mm = _chart_size_mm(node, ctx.theme)
-    png = _chart_png(node, ctx.theme, width_mm, height_mm)
-    p = _paragraph(ctx, parent, "Figure")
-    inline = ctx.document.part.new_pic_inline(io.BytesIO(png), Mm(width_mm), Mm(height_mm))
+    if CHART_ENGINE == "native":
+        inline = _chart_inline(node, ctx, width_mm, height_mm)
+    else:
+        inline = _picture_inline(node, ctx, width_mm, height_mm)
     doc_pr = inline.find(qn("wp:docPr"))
     doc_pr.set("descr", _clean(node.alt_text or node.chart.title))
     doc_pr.set("title", _clean(node.chart.title))
-    run = _sub(p, "w:r")
-    _sub(run, "w:drawing").append(inline)
+    p = _paragraph(ctx, parent, "Figure")
+    _sub(_sub(p, "w:r"), "w:drawing").append(inline)
     if node.source:
         _inlines(node.source, ctx, _paragraph(ctx, parent, "Source"))
 
@@ -630,18 +644,32 @@ def _close_cell(tc) -> None:
 
 
 def _chart_size_mm(node: Figure, theme: Theme) -> tuple[float, float]:
-    """Return the (width, height) in mm of the chart image: text width, height to suit the chart."""
-    from .. import charts
-
+    """Return the (width, height) in mm of the chart: text width, height to suit the chart."""
     width = 210 - theme.page["margin_left"] - theme.page["margin_right"]
-    return charts.suggested_size_mm(node.chart, width)
+    return docx_charts.size_mm(node.chart, width)
 
 
-def _chart_png(node: Figure, theme: Theme, width_mm: float, height_mm: float) -> bytes:
-    """Return the chart of ``node`` as PNG bytes at 300 dpi."""
+def _chart_inline(node: Figure, ctx: Context, width_mm: float, height_mm: float):
+    """Return a wp:inline placing ``node``'s chart as a native chart part /word/charts/chartN.xml."""
+    ctx.chart_count += 1
+    n = ctx.chart_count
+    blob = docx_charts.chart_space_xml(node.chart, ctx.theme, width_mm, height_mm)
+    part = Part(PackURI(f"/word/charts/chart{n}.xml"), docx_charts.CONTENT_TYPE, blob, ctx.document.part.package)
+    r_id = ctx.document.part.relate_to(part, docx_charts.RELATIONSHIP_TYPE)
+    return parse_xml(
+        f'<wp:inline {nsdecls("wp", "a", "r")} distT="0" distB="0" distL="0" distR="0">'
+        f'<wp:extent cx="{Mm(width_mm)}" cy="{Mm(height_mm)}"/><wp:effectExtent l="0" t="0" r="0" b="0"/>'
+        f'<wp:docPr id="{n}" name="Chart {n}"/><wp:cNvGraphicFramePr/>'
+        f'<a:graphic><a:graphicData uri="{docx_charts.GRAPHIC_URI}">'
+        f'<c:chart xmlns:c="{docx_charts.GRAPHIC_URI}" r:id="{r_id}"/></a:graphicData></a:graphic></wp:inline>')
+
+
+def _picture_inline(node: Figure, ctx: Context, width_mm: float, height_mm: float):
+    """Return a wp:inline placing ``node``'s chart as a 300-dpi PNG drawn by matplotlib (imported here only)."""
     from .. import charts
 
-    return charts.render(node.chart, theme, width_mm, height_mm, "png")
+    png = charts.render(node.chart, ctx.theme, width_mm, height_mm, "png")
+    return ctx.document.part.new_pic_inline(io.BytesIO(png), Mm(width_mm), Mm(height_mm))
 
 
 # ----------------------------------------------------------------------------- package
