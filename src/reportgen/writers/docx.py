@@ -142,7 +142,7 @@ def render(doc: Document, theme: Theme, *, reference_docx: Path | None = None) -
         visit(block, ctx, body)
     _write_notes(ctx, body)
     body.append(sect_pr)
-    _write_footer(document, doc.meta.footer)
+    _write_footer(document, doc.meta.footer, ctx.style_ids)
     _write_core_properties(document, doc)
     return _package_bytes(document)
 
@@ -691,14 +691,13 @@ def _style_ids(document) -> dict[str, str]:
     return out
 
 
-def _write_footer(document, text: str) -> None:
+def _write_footer(document, text: str, ids: dict[str, str]) -> None:
     """Fill the footer: ``text`` on the left, 'Page X of Y' (PAGE / NUMPAGES fields) on the right."""
     footer = document.sections[0].footer
     footer.is_linked_to_previous = False
     ftr = footer._element
     for child in list(ftr):
         ftr.remove(child)
-    ids = _style_ids(document)
     p = _sub(ftr, "w:p")
     _sub(_sub(p, "w:pPr"), "w:pStyle", {qn("w:val"): ids.get("footer", "Footer")})
     _run(p, text, RunFmt())
