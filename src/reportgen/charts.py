@@ -8,6 +8,9 @@ finding, labelled axes with units, direct value labels, one highlighted bar
 against muted ones, dashed labelled reference lines, light gridlines and no
 top/right spines.
 
+Size, ticks, number text and colours come from ``chartlayout`` (shared with the
+writers' native charts), so both engines make the same decisions.
+
 Output is deterministic (fixed SVG hash salt, no dates, no software tags), and
 each (chart, theme, size, format) is drawn once per process (``_CACHE``).
 
@@ -32,32 +35,22 @@ matplotlib.use("Agg")
 from matplotlib import font_manager  # noqa: E402
 from matplotlib.axes import Axes  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.ticker import FuncFormatter, MaxNLocator  # noqa: E402
 from matplotlib.transforms import blended_transform_factory  # noqa: E402
 
+from . import chartlayout  # noqa: E402
+from .chartlayout import KINDS, LABEL_PT, TICK_PT, TITLE_PT, VALUE_PT  # noqa: E402
 from .document import Chart  # noqa: E402
-from .fmt import format_value  # noqa: E402
 from .theme import Theme  # noqa: E402
 
-KINDS = ("bar", "barh", "line")
 FORMATS = ("svg", "png")
 PNG_DPI = 300
 MM = 1 / 25.4  # inches per millimetre
 PT = 1 / 72  # inches per point
 
-TITLE_PT = 10.0
-LABEL_PT = 8.0
-TICK_PT = 7.5
-VALUE_PT = 7.5
-
 #: (chart, theme digest, width, height, fmt) digest → bytes; one drawing per build
 _CACHE: dict[str, bytes] = {}
 _REGISTERED: dict[str, str] = {}  # font path → matplotlib family name
 _LABEL_BOX = {"facecolor": "white", "edgecolor": "none", "pad": 0.6}  # keeps labels legible over lines
-
-# whole-number variants used for axis ticks when every tick is whole
-_TICK_WHOLE = {"pct": "pct0", "gbp_bn": "gbp_bn0"}
-_TICK_SCALE = {"gbp_bn": 1e9, "gbp_m": 1e6}
 
 
 # --------------------------------------------------------------------------- public API
@@ -92,13 +85,10 @@ def render_both(chart: Chart, theme: Theme, width_mm: float, height_mm: float) -
 def suggested_size_mm(chart: Chart, width_mm: float) -> tuple[float, float]:
     """Return (width, height) in mm that suits ``chart`` at ``width_mm`` wide.
 
-    Horizontal bars grow with the number of categories (about 6.5 mm a bar), so
-    twenty members stay readable; other kinds use a 16:9-ish box.
+    An alias of ``chartlayout.size_mm`` (kept for callers of this name): every
+    engine draws a chart at the same size.
     """
-    if chart.kind == "barh":
-        bars = len(chart.categories) * max(1, len(chart.series) if len(chart.series) > 1 else 1)
-        return width_mm, round(min(230.0, 26.0 + 6.5 * bars), 1)
-    return width_mm, round(min(110.0, width_mm * 0.5), 1)
+    return chartlayout.size_mm(chart, width_mm)
 
 
 def font_family(theme: Theme) -> str:
@@ -193,21 +183,20 @@ def _wrap_to(text: str, max_pt: float, size: float, theme: Theme, bold: bool = F
 # --------------------------------------------------------------------------- formatting
 
 
-def _formatter(chart: Chart, ticks: bool) -> Callable[[float], str]:
-    style = chart.value_format
-    if not ticks or style not in _TICK_WHOLE:
-        return lambda v: format_value(v, style)
-    scale = _TICK_SCALE.get(style, 1.0)
-
-    def tick(v: float) -> str:
-        whole = abs(v / scale - round(v / scale)) < 1e-9
-        return format_value(v, _TICK_WHOLE[style] if whole else style)
-
-    return tick
+def _formatter(chart: Chart) -> Callable[[float], str]:
+    """Return the value-label formatter (through fmt, as every engine does)."""
+    return lambda v: chartlayout.label(v, chart)
 
 
 def _values(chart: Chart) -> list[float]:
-    return [v for s in chart.series for v in s.values if v is not None]
+    return chartlayout.values(chart)
+
+
+def _set_value_ticks(ax: Axes, chart: Chart, horizontal: bool) -> list[float]:
+    """Put the shared ``chartlayout.value_ticks`` on the value axis; return them."""
+    ticks = chartlayout.value_ticks(chart)
+    (ax.set_xticks if horizontal else ax.set_yticks)(ticks, chartlayout.tick_labels(ticks, chart))
+    return ticks
 
 
 # --------------------------------------------------------------------------- drawing
@@ -223,25 +212,19 @@ def _style_axes(ax: Axes, theme: Theme) -> None:
     ax.set_axisbelow(True)
 
 
-def _colours(chart: Chart, theme: Theme, series_index: int) -> list[str] | str:
-    """Return the bar colours of one series: highlight/muted per category, or a series colour."""
-    if len(chart.series) == 1:
-        if chart.highlight:
-            return [theme.colour("highlight") if c in chart.highlight else theme.colour("muted")
-                    for c in chart.categories]
-        return theme.palette[0]
-    return _series_colour(chart, theme, series_index)
+def _colours(chart: Chart, theme: Theme, series_index: int) -> list[str]:
+    """Return the bar colours of one series (``chartlayout.bar_colours``)."""
+    return chartlayout.bar_colours(chart, theme, series_index)
 
 
 def _series_colour(chart: Chart, theme: Theme, i: int) -> str:
-    colours = theme.two_series if len(chart.series) == 2 else theme.palette
-    return colours[i % len(colours)]
+    return chartlayout.series_colour(chart, theme, i)
 
 
 def _draw_bars(ax: Axes, chart: Chart, theme: Theme, horizontal: bool) -> None:
     n, k = len(chart.categories), len(chart.series)
     thickness = 0.7 / k
-    label = _formatter(chart, ticks=False)
+    label = _formatter(chart)
     top = max([abs(v) for v in _values(chart)] or [1.0])
     pad = top * 0.015
     for i, series in enumerate(chart.series):
@@ -254,7 +237,7 @@ def _draw_bars(ax: Axes, chart: Chart, theme: Theme, horizontal: bool) -> None:
         if not chart.direct_labels:
             continue
         for p, v in zip(pos, series.values):
-            text = label(v) if v is not None else format_value(None, chart.value_format)
+            text = label(v)
             colour = theme.colour("text") if v is not None else theme.colour("muted_text")
             at = (v or 0.0) + (pad if (v or 0.0) >= 0 else -pad)
             ha = "left" if (v or 0.0) >= 0 else "right"
@@ -266,7 +249,6 @@ def _draw_bars(ax: Axes, chart: Chart, theme: Theme, horizontal: bool) -> None:
                         fontsize=VALUE_PT, color=colour, zorder=4, bbox=_LABEL_BOX)
     ticks = list(range(n))
     names = list(reversed(chart.categories)) if horizontal else list(chart.categories)
-    value_axis = ax.xaxis if horizontal else ax.yaxis
     if horizontal:
         ax.set_yticks(ticks, names)
         ax.set_ylim(-0.6, n - 0.4)
@@ -275,17 +257,19 @@ def _draw_bars(ax: Axes, chart: Chart, theme: Theme, horizontal: bool) -> None:
         ax.set_xticks(ticks, names)
         ax.set_xlim(-0.6, n - 0.4)
         ax.tick_params(axis="x", length=0, labelcolor=theme.colour("text"), labelsize=LABEL_PT)
-    _value_limits(ax, chart, horizontal, headroom=0.14 if chart.direct_labels else 0.04)
-    value_axis.set_major_locator(MaxNLocator(nbins=6, steps=[1, 2, 2.5, 5, 10]))
+    ticks = _set_value_ticks(ax, chart, horizontal)
+    _value_limits(ax, chart, horizontal, ticks, headroom=0.14 if chart.direct_labels else 0.0)
     ax.grid(axis="x" if horizontal else "y", color=theme.colour("rule"), linewidth=0.4, alpha=0.6)
     _reference_lines(ax, chart, theme, vertical=horizontal)
 
 
-def _value_limits(ax: Axes, chart: Chart, horizontal: bool, headroom: float) -> None:
+def _value_limits(ax: Axes, chart: Chart, horizontal: bool, ticks: list[float], headroom: float) -> None:
+    """Set the value axis to the tick range, widened where direct labels need room past the bars."""
     vals = _values(chart) + [r.value for r in chart.reference_lines]
     lo, hi = min(vals + [0.0]), max(vals + [0.0])
     span = (hi - lo) or 1.0
-    limits = (lo - (span * headroom if lo < 0 else 0.0), hi + (span * headroom if hi > 0 else 0.0))
+    limits = (min(ticks[0], lo - (span * headroom if lo < 0 else 0.0)),
+              max(ticks[-1], hi + (span * headroom if hi > 0 else 0.0)))
     (ax.set_xlim if horizontal else ax.set_ylim)(*limits)
 
 
@@ -306,12 +290,8 @@ def _draw_line(ax: Axes, chart: Chart, theme: Theme) -> None:
     step = max(1, math.ceil(len(xs) / 10))
     ax.set_xticks(xs[::step], list(chart.categories)[::step])
     ax.set_xlim(-0.3, len(xs) - 0.7)
-    vals = _values(chart) + [r.value for r in chart.reference_lines]
-    if vals:
-        lo, hi = min(vals), max(vals)
-        span = (hi - lo) or abs(hi) or 1.0
-        ax.set_ylim(lo - span * 0.12, hi + span * 0.12)
-    ax.yaxis.set_major_locator(MaxNLocator(nbins=6, steps=[1, 2, 2.5, 5, 10]))
+    ticks = _set_value_ticks(ax, chart, horizontal=False)
+    ax.set_ylim(ticks[0], ticks[-1])
     ax.grid(axis="y", color=theme.colour("rule"), linewidth=0.4, alpha=0.6)
     if chart.direct_labels:
         _end_labels(ax, chart, theme)
@@ -320,7 +300,7 @@ def _draw_line(ax: Axes, chart: Chart, theme: Theme) -> None:
 
 def _end_labels(ax: Axes, chart: Chart, theme: Theme) -> None:
     """Label each line at its last value with the series name and value, nudged apart."""
-    label = _formatter(chart, ticks=False)
+    label = _formatter(chart)
     ends = []
     for i, series in enumerate(chart.series):
         last = [(x, v) for x, v in enumerate(series.values) if v is not None]
@@ -367,9 +347,9 @@ DRAW: dict[str, Callable[[Axes, Chart, Theme], None]] = {
 def _decorate(fig: Figure, ax: Axes, chart: Chart, theme: Theme, width_mm: float, height_mm: float) -> None:
     """Add title, axis labels, tick formats and legend, then set margins so nothing is clipped."""
     w_pt, h_pt = width_mm / 25.4 * 72, height_mm / 25.4 * 72
-    tick = _formatter(chart, ticks=True)
-    value_axis = ax.xaxis if chart.kind == "barh" else ax.yaxis
-    value_axis.set_major_formatter(FuncFormatter(lambda v, _pos: tick(v)))
+    ticks = chartlayout.value_ticks(chart)
+    tick_text = dict(zip(ticks, chartlayout.tick_labels(ticks, chart)))
+    tick = _formatter(chart)
     title = _wrap_to(chart.title, w_pt - 8, TITLE_PT, theme, bold=True)
     fig.text(0.5 / w_pt, 1 - 4 / h_pt, title, ha="left", va="top", fontsize=TITLE_PT,
              fontweight="bold", color=theme.colour("text"), linespacing=1.25)
@@ -380,21 +360,21 @@ def _decorate(fig: Figure, ax: Axes, chart: Chart, theme: Theme, width_mm: float
     if chart.y_label:
         ax.set_ylabel(_wrap_to(chart.y_label, h_pt * 0.8, LABEL_PT, theme), fontsize=LABEL_PT,
                       color=theme.colour("muted_text"))
-    if len(chart.series) > 1 and (chart.kind != "line" or not chart.direct_labels):
+    if chartlayout.uses_legend(chart):
         ax.legend(loc="lower left", bbox_to_anchor=(0, 1.0), ncol=len(chart.series), frameon=False,
                   fontsize=LABEL_PT, borderaxespad=0.2, handlelength=1.2, columnspacing=1.2)
         top_pt += LABEL_PT * 1.8
     if chart.reference_lines and chart.kind == "barh":
         top_pt += VALUE_PT * 1.6
-    left, bottom, right = _margins(ax, chart, theme, tick)
+    left, bottom, right = _margins(ax, chart, theme, tick, list(tick_text.values()))
     fig.subplots_adjust(left=left / w_pt, right=1 - right / w_pt, bottom=bottom / h_pt, top=1 - top_pt / h_pt)
 
 
-def _margins(ax: Axes, chart: Chart, theme: Theme, tick: Callable[[float], str]) -> tuple[float, float, float]:
+def _margins(ax: Axes, chart: Chart, theme: Theme, tick: Callable[[float], str],
+             tick_text: list[str]) -> tuple[float, float, float]:
     """Return (left, bottom, right) margins in points, measured from the labels they must hold."""
     tick_pad = 6.0
-    value_labels = [tick(v) for v in (ax.get_xlim() if chart.kind == "barh" else ax.get_ylim())]
-    value_labels += [tick(v) for v in _values(chart)]
+    value_labels = tick_text + [tick(v) for v in _values(chart)]
     widest_value = max(_text_width_pt(s, TICK_PT, theme) for s in value_labels)
     if chart.kind == "barh":
         left = max(_text_width_pt(c, LABEL_PT, theme) for c in chart.categories) + tick_pad
@@ -406,9 +386,8 @@ def _margins(ax: Axes, chart: Chart, theme: Theme, tick: Callable[[float], str])
         bottom = _category_axis_height(ax, chart, theme) + (LABEL_PT * 1.8 if chart.x_label else 0) + 4
         right = 8.0
         if chart.kind == "line" and chart.direct_labels:
-            label = _formatter(chart, ticks=False)
-            right = max(_text_width_pt(f"{s.name} {label(next((v for v in reversed(s.values) if v is not None), 0))}",
-                                       VALUE_PT, theme, bold=True) for s in chart.series) + 14
+            right = max(_text_width_pt(chartlayout.end_label(chart, i), VALUE_PT, theme, bold=True)
+                        for i in range(len(chart.series))) + 14
     return left + 4, bottom, right
 
 

@@ -14,7 +14,6 @@ every colour is written as CMYK.
 
 from __future__ import annotations
 
-import hashlib
 import io
 import re
 from dataclasses import dataclass, field
@@ -28,6 +27,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     BaseDocTemplate,
@@ -44,13 +44,12 @@ from reportlab.platypus import PageBreak as RLPageBreak
 from reportlab.platypus import Table as RLTable
 from reportlab.platypus import TableStyle
 from reportlab.platypus.tableofcontents import TableOfContents as RLTableOfContents
-from svglib.svglib import register_font as svg_register_font
-from svglib.svglib import svg2rlg
 
-from .. import charts
+from .. import chartlayout
 from ..document import (
     BulletList,
     Callout,
+    Chart,
     Document,
     Emph,
     FactText,
@@ -71,6 +70,7 @@ from ..document import (
     plain_text,
 )
 from ..theme import Theme
+from . import pdf_charts
 
 name = "pdf"
 suffix = ".pdf"
@@ -78,18 +78,24 @@ suffix = ".pdf"
 NOTES_TITLE = "Notes"
 _INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
 _FONTS: dict[tuple[str, ...], tuple[str, str, str, str]] = {}
-_DRAWINGS: dict[tuple[str, float, str], Drawing] = {}
+_DRAWINGS: dict[tuple[object, ...], Drawing] = {}
+_SVG_FAMILIES: set[tuple[str, ...]] = set()
 
 
 # --------------------------------------------------------------------------- public API
 
 
-def render(doc: Document, theme: Theme, *, reference_docx: object = None) -> bytes:
+def render(doc: Document, theme: Theme, *, reference_docx: object = None, chart_engine: str | None = None) -> bytes:
     """Return ``doc`` as PDF bytes in ``theme``; ``reference_docx`` is ignored (DOCX only).
 
-    Raise TypeError for a node type this writer does not know.
+    ``chart_engine`` is 'native' (reportlab shapes, the default: ``pdf_charts.ENGINE``)
+    or 'matplotlib' (charts.py's SVG, converted by svglib).
+    Raise TypeError for a node type this writer does not know, ValueError for an unknown engine.
     """
-    ctx = _Context(theme=theme, fonts=register_fonts(theme))
+    engine = chart_engine or pdf_charts.ENGINE
+    if engine not in pdf_charts.ENGINES:
+        raise ValueError(f"unknown chart engine '{engine}' (known: {', '.join(pdf_charts.ENGINES)})")
+    ctx = _Context(theme=theme, fonts=register_fonts(theme), chart_engine=engine)
     story = visit_blocks(doc.blocks, ctx) + _endnotes(ctx)
     buf = io.BytesIO()
     template = _template(buf, doc, ctx)
@@ -111,22 +117,38 @@ def register_fonts(theme: Theme) -> tuple[str, str, str, str]:
     if paths not in _FONTS:
         base = f"RG{len(_FONTS)}-" + re.sub(r"[^A-Za-z0-9]", "", f.family)
         names = (base, base + "-Bold", base + "-Italic", base + "-BoldItalic")
-        _map_svg_fonts(charts.font_family(theme), names, paths)  # registers the TTFs too
-        # after every registerFont, which resets each font's own bold/italic mapping
-        for font_name in names:
-            pdfmetrics.registerFontFamily(font_name, normal=names[0], bold=names[1], italic=names[2],
-                                          boldItalic=names[3])
+        for font_name, path in zip(names, paths):
+            pdfmetrics.registerFont(TTFont(font_name, path))
+        _register_family(names)
         _FONTS[paths] = names
     return _FONTS[paths]
 
 
-def _map_svg_fonts(family: str, names: tuple[str, ...], paths: tuple[str, ...]) -> None:
-    """Register the TTFs with reportlab through svglib, so chart text in ``family`` uses them."""
+def _register_family(names: tuple[str, ...]) -> None:
+    """Map bold/italic of every font in ``names`` (needed after each registerFont, which resets it)."""
+    for font_name in names:
+        pdfmetrics.registerFontFamily(font_name, normal=names[0], bold=names[1], italic=names[2],
+                                      boldItalic=names[3])
+
+
+def _map_svg_fonts(theme: Theme, names: tuple[str, ...]) -> None:
+    """Make svglib draw chart text in the matplotlib SVG's family with our registered fonts (once)."""
+    from svglib.svglib import register_font as svg_register_font
+
+    from .. import charts
+
+    f = theme.fonts
+    paths = (f.regular, f.bold, f.italic, f.bold_italic)
+    if paths in _SVG_FAMILIES:
+        return
+    family = charts.font_family(theme)
     variants = ((("normal", "400"), "normal"), (("bold", "700"), "normal"), (("normal", "400"), "italic"),
                 (("bold", "700"), "italic"))
     for (weights, style), font_name, path in zip(variants, names, paths):
         for weight in weights:
             svg_register_font(family, path, weight=weight, style=style, rlgFontName=font_name)
+    _register_family(names)
+    _SVG_FAMILIES.add(paths)
 
 
 # --------------------------------------------------------------------------- context
@@ -138,6 +160,7 @@ class _Context:
 
     theme: Theme
     fonts: tuple[str, str, str, str]
+    chart_engine: str = pdf_charts.ENGINE
     notes: list[str] = field(default_factory=list)
     headings: int = 0
     has_toc: bool = False
@@ -385,9 +408,7 @@ def _base_cell_style(ctx: _Context) -> list[tuple]:
 
 def visit_Figure(node: Figure, ctx: _Context) -> list[Flowable]:
     s = ctx.styles
-    width_mm, height_mm = charts.suggested_size_mm(node.chart, ctx.frame_width / mm)
-    drawing = _drawing(charts.render(node.chart, ctx.theme, width_mm, height_mm, "svg"), ctx.frame_width,
-                       ctx.fonts[0])
+    drawing = chart_drawing(node.chart, ctx)
     parts: list[Flowable] = []
     if node.caption:
         parts.append(Paragraph(markup(node.caption, ctx), s["Caption"]))
@@ -397,15 +418,35 @@ def visit_Figure(node: Figure, ctx: _Context) -> list[Flowable]:
     return [KeepTogether(parts)]
 
 
-def _drawing(svg: bytes, width: float, font: str) -> Drawing:
-    """Return the SVG as a vector Drawing scaled to ``width`` points (cached: drawing never mutates it)."""
-    key = (hashlib.sha256(svg).hexdigest(), round(width, 3), font)
+def chart_drawing(chart: Chart, ctx: _Context) -> Drawing:
+    """Return ``chart`` as a vector Drawing the frame's width, by ``ctx.chart_engine``.
+
+    Cached per process (drawing a Drawing never mutates it): the same chart,
+    theme, colour profile, fonts, width and engine is built once.
+    """
+    t = ctx.theme
+    key = (ctx.chart_engine, chart, t.digest, t.fonts, t.print_enabled and t.cmyk, ctx.fonts,
+           round(ctx.frame_width, 3))
     if key not in _DRAWINGS:
-        _DRAWINGS[key] = _convert(svg, width, font)
+        if ctx.chart_engine == "native":
+            _DRAWINGS[key] = pdf_charts.drawing(chart, t, ctx.frame_width, ctx.fonts[:2], ctx.colour)
+        else:
+            _DRAWINGS[key] = _matplotlib_drawing(chart, ctx)
     return _DRAWINGS[key]
 
 
+def _matplotlib_drawing(chart: Chart, ctx: _Context) -> Drawing:
+    """Return the chart drawn by charts.py as SVG, converted by svglib and scaled to the frame."""
+    from .. import charts
+
+    _map_svg_fonts(ctx.theme, ctx.fonts)
+    width_mm, height_mm = chartlayout.size_mm(chart, ctx.frame_width / mm)
+    return _convert(charts.render(chart, ctx.theme, width_mm, height_mm, "svg"), ctx.frame_width, ctx.fonts[0])
+
+
 def _convert(svg: bytes, width: float, font: str) -> Drawing:
+    from svglib.svglib import svg2rlg
+
     drawing = svg2rlg(io.BytesIO(svg))
     if drawing is None:
         raise ValueError("pdf writer: chart SVG could not be converted")
