@@ -22,7 +22,7 @@ from typing import Any
 ALLOWED_LITERALS = ("16–64", "16-64", "Level 3", "= 100", "is 100", "1st", "[^", "RQF 3")
 
 _JINJA = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.S)
-_NUMBER = re.compile(r"(?<![\w.#^-])(\d[\d,]*(?:\.\d+)?%?)(?![\w])")
+_NUMBER = re.compile(r"(?<![\w.#^-])((?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?%?)(?![\w])")
 _PAGE = re.compile(r"Page \d+ of \d+")
 
 
@@ -141,34 +141,52 @@ def normalise(text: str) -> str:
 
 
 def model_texts(doc: Any) -> list[str]:
-    """Return the texts of the document's paragraphs, headings, cells and captions, in order."""
-    from .document import (BulletList, Callout, Figure, Heading, KeyFigures, OrderedList, Paragraph, Table,
-                           TitleBlock, plain_text)
+    """Return the texts of the document's paragraphs, headings, cells and captions, in order.
+
+    Note references are numbered 1, 2, … in reading order, as both writers print them.
+    """
+    from .document import (BulletList, Callout, Emph, FactText, Figure, Heading, KeyFigures, LineBreak, Link,
+                           NoteRef, OrderedList, Paragraph, Strong, Table, Text, TitleBlock)
 
     out: list[str] = []
+    notes = [0]
+
+    def text(inlines) -> str:
+        parts = []
+        for node in inlines:
+            if isinstance(node, (Text, FactText)):
+                parts.append(node.text)
+            elif isinstance(node, (Strong, Emph, Link)):
+                parts.append(text(node.children))
+            elif isinstance(node, LineBreak):
+                parts.append(" ")
+            elif isinstance(node, NoteRef):
+                notes[0] += 1
+                parts.append(str(notes[0]))
+        return "".join(parts)
 
     def walk(blocks) -> None:
         for b in blocks:
             if isinstance(b, TitleBlock):
                 out.extend([b.title, b.subtitle])
             elif isinstance(b, (Heading, Paragraph)):
-                out.append(plain_text(b.inlines))
+                out.append(text(b.inlines))
             elif isinstance(b, (BulletList, OrderedList)):
                 for item in b.items:
                     walk(item)
             elif isinstance(b, Callout):
-                out.append(plain_text(b.title))
+                out.append(text(b.title))
                 walk(b.blocks)
             elif isinstance(b, KeyFigures):
                 for k in b.items:
-                    out.extend([plain_text(k.value), plain_text(k.label), plain_text(k.comparison)])
+                    out.extend([text(k.value), text(k.label), text(k.comparison)])
             elif isinstance(b, Table):
-                out.append(plain_text(b.caption))
+                out.append(text(b.caption))
                 for row in (b.columns, *b.rows):
-                    out.extend(plain_text(c) for c in row)
-                out.append(plain_text(b.source))
+                    out.extend(text(c) for c in row)
+                out.append(text(b.source))
             elif isinstance(b, Figure):
-                out.extend([plain_text(b.caption), plain_text(b.source)])
+                out.extend([text(b.caption), text(b.source)])
 
     walk(doc.blocks)
     return out
