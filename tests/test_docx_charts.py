@@ -230,6 +230,27 @@ def test_line_chart_leaves_gaps_and_has_no_markers(theme):
     assert space.find("c:chart/c:legend", NS) is not None
 
 
+def test_labelled_lines_end_in_name_and_value_without_legend(theme):
+    chart = Chart("line", "t", ("2019", "2020", "2021"), (Series("Hull", (1.0, 2.0, None)),
+                                                           Series("England", (2.0, 3.0, 4.0))))
+    space = one_chart(chart, theme)
+    assert space.find("c:chart/c:legend", NS) is None
+    ends = [s.find("c:dLbls/c:dLbl", NS) for s in space.findall(".//c:ser", NS)]
+    assert [e.find("c:idx", NS).get("val") for e in ends] == ["1", "2"]
+    assert all(e.find("c:showSerName", NS).get("val") == "1" == e.find("c:showVal", NS).get("val") for e in ends)
+
+
+def test_value_axis_uses_the_shared_ticks(theme):
+    from reportgen import chartlayout
+
+    chart = members_chart()
+    ticks = chartlayout.value_ticks(chart)
+    scale = one_chart(chart, theme).find(".//c:valAx", NS)
+    assert float(scale.find("c:scaling/c:min", NS).get("val")) == ticks[0]
+    assert float(scale.find("c:scaling/c:max", NS).get("val")) == ticks[-1]
+    assert float(scale.find("c:majorUnit", NS).get("val")) == ticks[1] - ticks[0]
+
+
 def test_single_series_has_no_legend_and_every_text_names_the_theme_font(theme):
     space = one_chart(members_chart(), theme)
     assert space.find("c:chart/c:legend", NS) is None
@@ -246,17 +267,17 @@ def test_axis_titles_and_light_gridlines(theme):
     assert "#" + grid.get("val") == theme.colour("rule")
 
 
-@pytest.mark.parametrize("style, whole, code", [
-    ("pct", False, '0.0"%";\u22120.0"%"'),
-    ("pct", True, '0"%";\u22120"%"'),
-    ("gbp", False, '"£"#,##0;"\u2212£"#,##0'),
-    ("gbp_k", False, '"£"#,##0,"k";"\u2212£"#,##0,"k"'),
-    ("gbp_bn", False, '"£"#,##0.0,,,"bn";"\u2212£"#,##0.0,,,"bn"'),
-    ("number", False, "#,##0;\u2212#,##0"),
-    ("unknown", False, "General"),
+@pytest.mark.parametrize("style, code", [
+    ("pct", '0.0"%";\u22120.0"%"'),
+    ("pct0", '0"%";\u22120"%"'),
+    ("gbp", '"£"#,##0;"\u2212£"#,##0'),
+    ("gbp_k", '"£"#,##0,"k";"\u2212£"#,##0,"k"'),
+    ("gbp_bn", '"£"#,##0.0,,,"bn";"\u2212£"#,##0.0,,,"bn"'),
+    ("number", "#,##0;\u2212#,##0"),
+    ("unknown", "General"),
 ])
-def test_number_formats_follow_fmt(style, whole, code):
-    assert docx_charts.number_format(style, whole) == code
+def test_number_formats_follow_fmt(style, code):
+    assert docx_charts.number_format(style) == code
 
 
 def test_labels_and_ticks_use_the_charts_number_format(theme):
@@ -298,7 +319,7 @@ ORDER = {
     "dLbls": "dLbl delete numFmt spPr txPr dLblPos showLegendKey showVal showCatName showSerName showPercent "
              "showBubbleSize",
     "dLbl": "idx delete numFmt spPr txPr dLblPos showLegendKey showVal showCatName showSerName showPercent "
-            "showBubbleSize",
+            "showBubbleSize separator",
     "catAx": "axId scaling delete axPos majorGridlines title numFmt majorTickMark minorTickMark tickLblPos spPr "
              "txPr crossAx crosses auto lblAlgn lblOffset tickLblSkip tickMarkSkip noMultiLvlLbl",
     "valAx": "axId scaling delete axPos majorGridlines title numFmt majorTickMark minorTickMark tickLblPos spPr "

@@ -29,11 +29,12 @@ Choices worth knowing:
   (the label already holds the value). On 'bar' and 'line' charts a reference
   is a dashed constant line series in the text colour, named by its label,
   which a data label on its last point prints.
-- Axis scales are fixed (min, max, major unit from ``nice_ticks``) so Word and
-  LibreOffice draw the same ticks as the PDF.
+- Size, axis ticks, tick formats, colours and the legend rule come from the
+  shared ``reportgen.chartlayout``, so Word and LibreOffice draw the same
+  scale (fixed min, max, major unit) and colours as the PDF.
 - Output is deterministic: fixed axis ids, no dates.
 
-Public API: ``chart_space_xml``, ``size_mm``, ``nice_ticks``, ``number_format``,
+Public API: ``chart_space_xml``, ``size_mm``, ``number_format``,
 ``CONTENT_TYPE``, ``RELATIONSHIP_TYPE``, ``GRAPHIC_URI``.
 """
 
@@ -45,18 +46,15 @@ from dataclasses import dataclass, field
 from itertools import pairwise
 from xml.sax.saxutils import escape, quoteattr
 
+from .. import chartlayout as L
 from ..document import Chart
 from ..theme import Theme
 
 CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.drawingml.chart+xml"
 RELATIONSHIP_TYPE = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/chart"
 GRAPHIC_URI = "http://schemas.openxmlformats.org/drawingml/2006/chart"
-KINDS = ("bar", "barh", "line")
-
-TITLE_PT = 10.0
-LABEL_PT = 8.0
-TICK_PT = 7.5
-VALUE_PT = 7.5
+KINDS = L.KINDS
+TITLE_PT, LABEL_PT, TICK_PT, VALUE_PT = L.TITLE_PT, L.LABEL_PT, L.TICK_PT, L.VALUE_PT
 
 _NS = ('xmlns:c="http://schemas.openxmlformats.org/drawingml/2006/chart" '
        'xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main" '
@@ -83,9 +81,6 @@ _FORMATS = {
     "ratio": f'0.0;{_MINUS}0.0',
     "year": "0",
 }
-#: styles whose axis ticks drop the decimals when every tick is whole (as charts.py does)
-_TICK_WHOLE = {"pct": "pct0", "gbp_bn": "gbp_bn0"}
-_SCALE = {"gbp_bn": 1e9, "gbp_bn0": 1e9, "gbp_m": 1e6, "gbp_k": 1e3}
 
 
 # --------------------------------------------------------------------------- public API
@@ -107,7 +102,7 @@ def chart_space_xml(chart: Chart, theme: Theme, width_mm: float, height_mm: floa
         _title(chart.title, theme) if chart.title else "",
         f'<c:autoTitleDeleted val="{0 if chart.title else 1}"/>',
         _plot_area(plot, chart, theme),
-        _legend(theme) if len(chart.series) > 1 else "",
+        _legend(theme) if L.uses_legend(chart) else "",
         '<c:plotVisOnly val="1"/><c:dispBlanksAs val="gap"/>',
         "</c:chart>",
         "<c:spPr><a:noFill/><a:ln><a:noFill/></a:ln></c:spPr>",
@@ -118,43 +113,25 @@ def chart_space_xml(chart: Chart, theme: Theme, width_mm: float, height_mm: floa
 
 
 def size_mm(chart: Chart, width_mm: float) -> tuple[float, float]:
-    """Return (width, height) in mm that suits ``chart`` at ``width_mm`` wide.
+    """Return (width, height) in mm for ``chart``: the shared ``chartlayout.size_mm``.
 
-    Horizontal bars grow with the number of bars, reference bars included
-    (about 6.5 mm a bar), so twenty members stay readable; other kinds use a
-    16:9-ish box. Mirrors ``charts.suggested_size_mm`` without importing matplotlib.
+    A 'barh' chart gets one more bar row (``chartlayout.BARH_ROW_MM``) per
+    reference line, since each reference is drawn here as a bar: its bars stay
+    as thick as the PDF's.
     """
-    if chart.kind == "barh":
-        per = max(1, len(chart.series))
-        bars = (len(chart.categories) + len(chart.reference_lines)) * per
-        return width_mm, round(min(230.0, 26.0 + 6.5 * bars), 1)
-    return width_mm, round(min(110.0, width_mm * 0.5), 1)
+    width, height = L.size_mm(chart, width_mm)
+    if chart.kind == "barh" and chart.reference_lines:
+        per = 0.7 * len(chart.series) if len(chart.series) > 1 else 1.0
+        height = round(min(240.0, height + L.BARH_ROW_MM * per * len(chart.reference_lines)), 1)
+    return width, height
 
 
-def nice_ticks(lo: float, hi: float, max_ticks: int = 6) -> tuple[float, float, float]:
-    """Return (first, last, step): round ticks covering ``lo``..``hi`` in at most ``max_ticks`` steps.
+def number_format(style: str) -> str:
+    """Return the Excel number format that prints like ``fmt.format_value(v, style)``; 'General' if unknown.
 
-    >>> nice_ticks(0, 74.2)
-    (0.0, 80.0, 20.0)
+    >>> number_format("gbp_k")
+    '"£"#,##0,"k";"−£"#,##0,"k"'
     """
-    if hi <= lo:
-        hi = lo + (abs(lo) or 1.0)
-    raw = (hi - lo) / max_ticks
-    magnitude = 10 ** math.floor(math.log10(raw))
-    step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw)
-    first = math.floor(lo / step + 1e-9) * step
-    last = math.ceil(hi / step - 1e-9) * step
-    return float(first), float(last), float(step)
-
-
-def number_format(style: str, whole: bool = False) -> str:
-    """Return the Excel number format that prints like ``fmt.format_value(v, style)``.
-
-    ``whole`` True gives the whole-number variant used for axis ticks ('pct' → '0"%"').
-    Unknown styles give 'General'.
-    """
-    if whole:
-        style = _TICK_WHOLE.get(style, style)
     return _FORMATS.get(style, "General")
 
 
@@ -196,17 +173,15 @@ def _plot(chart: Chart, theme: Theme) -> _Plot:
 
 
 def _series(chart: Chart, theme: Theme, i: int) -> _Ser:
-    """Return series ``i`` with its colour; one highlighted series gets highlight/muted points."""
+    """Return series ``i`` with the shared colours: a bar's own colour per point where it differs."""
     s = chart.series[i]
-    n = len(chart.categories)
-    values = [s.values[j] if j < len(s.values) else None for j in range(n)]
-    if len(chart.series) > 1:
-        colours = theme.two_series if len(chart.series) == 2 else theme.palette
-        return _Ser(s.name, values, colours[i % len(colours)])
-    if chart.highlight and chart.kind != "line":
-        points = {j: theme.colour("highlight") for j, c in enumerate(chart.categories) if c in chart.highlight}
-        return _Ser(s.name, values, theme.colour("muted"), points)
-    return _Ser(s.name, values, theme.palette[0])
+    values = [s.values[j] if j < len(s.values) else None for j in range(len(chart.categories))]
+    colour = L.series_colour(chart, theme, i)
+    if chart.kind == "line" or not chart.highlight:
+        return _Ser(s.name, values, colour)
+    bars = L.bar_colours(chart, theme, i)
+    base = theme.colour("muted") if len(chart.series) == 1 else colour
+    return _Ser(s.name, values, base, {j: c for j, c in enumerate(bars) if c != base})
 
 
 def _insert_reference_bar(categories: list[str], series: list[_Ser], value: float, label: str, colour: str) -> None:
@@ -297,16 +272,17 @@ def _isolated_markers(ser: _Ser) -> str:
 
 
 def _line_labels(ser: _Ser, chart: Chart, theme: Theme) -> str:
-    """Return data labels for a line: its name at the end of a reference line; else the last value."""
+    """Return the label at a line's last point: name and value (as the PDF), or a reference's name."""
     last = max((j for j, v in enumerate(ser.values) if v is not None), default=None)
     if last is None or not (ser.reference or chart.direct_labels):
         return ""
     colour = theme.colour("text") if ser.reference else ser.colour
-    show = ("0", "1") if ser.reference else ("1", "0")  # (value, series name)
+    value = "0" if ser.reference else "1"
     label = (f'<c:dLbl><c:idx val="{last}"/>{_num_fmt(chart.value_format)}<c:spPr><a:noFill/><a:ln><a:noFill/>'
              f'</a:ln></c:spPr>{_txpr(theme, VALUE_PT, colour, bold=not ser.reference)}<c:dLblPos val="t"/>'
-             f'<c:showLegendKey val="0"/><c:showVal val="{show[0]}"/><c:showCatName val="0"/>'
-             f'<c:showSerName val="{show[1]}"/><c:showPercent val="0"/><c:showBubbleSize val="0"/></c:dLbl>')
+             f'<c:showLegendKey val="0"/><c:showVal val="{value}"/><c:showCatName val="0"/>'
+             '<c:showSerName val="1"/><c:showPercent val="0"/><c:showBubbleSize val="0"/>'
+             '<c:separator> </c:separator></c:dLbl>')
     return f"<c:dLbls>{label}{_no_labels()}</c:dLbls>"
 
 
@@ -353,33 +329,28 @@ def _val_ax(plot: _Plot, chart: Chart, theme: Theme) -> str:
     """Return the value axis with fixed nice ticks, light gridlines and tick labels in the chart's format."""
     horizontal = chart.kind == "barh"
     title = chart.x_label if horizontal else chart.y_label
-    first, last, step = _value_range(plot, chart)
-    whole = all(abs(t / _SCALE.get(chart.value_format, 1.0) - round(t / _SCALE.get(chart.value_format, 1.0))) < 1e-9
-                for t in (first, last, step))
+    ticks = _value_ticks(plot, chart)
+    first, last, step = ticks[0], ticks[-1], (ticks[1] - ticks[0]) if len(ticks) > 1 else 1.0
     crosses = "max" if horizontal else "autoZero"  # barh: the reversed category axis puts its max at the bottom
     return (f'<c:valAx><c:axId val="{_VAL_AX}"/><c:scaling><c:orientation val="minMax"/>'
             f'<c:max val="{_num(last)}"/><c:min val="{_num(first)}"/></c:scaling>'
             f'<c:delete val="0"/><c:axPos val="{"b" if horizontal else "l"}"/>'
             f'<c:majorGridlines>{_line_sp_pr(theme.colour("rule"), 0.4)}</c:majorGridlines>'
             f'{_axis_title(title, theme, vertical=not horizontal) if title else ""}'
-            f'<c:numFmt formatCode={quoteattr(number_format(chart.value_format, whole))} sourceLinked="0"/>'
+            f'<c:numFmt formatCode={quoteattr(number_format(L.tick_style(ticks, chart)))} sourceLinked="0"/>'
             '<c:majorTickMark val="none"/><c:minorTickMark val="none"/><c:tickLblPos val="nextTo"/>'
             f'<c:spPr><a:ln><a:noFill/></a:ln></c:spPr>{_txpr(theme, TICK_PT, theme.colour("muted_text"))}'
             f'<c:crossAx val="{_CAT_AX}"/><c:crosses val="{crosses}"/><c:crossBetween val="between"/>'
             f'<c:majorUnit val="{_num(step)}"/></c:valAx>')
 
 
-def _value_range(plot: _Plot, chart: Chart) -> tuple[float, float, float]:
-    """Return (min, max, step) of the value axis: bars from zero with room for labels; lines padded."""
-    values = [v for s in plot.bars + plot.lines for v in s.values if v is not None]
-    lo, hi = min(values, default=0.0), max(values, default=1.0)
-    if plot.bars:
-        lo, hi = min(lo, 0.0), max(hi, 0.0)
-        span = (hi - lo) or 1.0
-        room = 0.12 if chart.direct_labels else 0.02
-        return nice_ticks(lo - (span * room if lo < 0 else 0.0), hi + (span * room if hi > 0 else 0.0))
-    span = (hi - lo) or abs(hi) or 1.0
-    return nice_ticks(lo - span * 0.08, hi + span * 0.08)
+def _value_ticks(plot: _Plot, chart: Chart) -> list[float]:
+    """Return the value-axis ticks: the PDF's (``chartlayout.value_ticks``), widened if a bar needs it."""
+    ticks = L.value_ticks(chart)
+    drawn = [v for s in plot.bars + plot.lines for v in s.values if v is not None]
+    if drawn and (min(drawn) < ticks[0] or max(drawn) > ticks[-1]):  # never clip: cannot happen today
+        ticks = L.nice_ticks(min(drawn + ticks), max(drawn + ticks))
+    return ticks
 
 
 # --------------------------------------------------------------------------- titles, legend, text
