@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import math
 import re
 
 import pytest
@@ -124,3 +125,75 @@ def test_unknown_kind_and_format_are_errors() -> None:
         charts.render(chart("pie"), THEME, 100, 60, "svg")
     with pytest.raises(ValueError, match="format"):
         charts.render(chart("bar"), THEME, 100, 60, "gif")
+
+
+# --------------------------------------------------------------------------- chartlayout: shared by every engine
+
+from hypothesis import given  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+finite = st.floats(min_value=-1e9, max_value=1e9, allow_nan=False, allow_infinity=False)
+
+
+@given(finite, finite, st.integers(min_value=2, max_value=10))
+def test_nice_ticks_cover_the_range_evenly_with_round_steps(lo: float, hi: float, n: int) -> None:
+    ticks = chartlayout.nice_ticks(lo, hi, n)
+    assert 2 <= len(ticks) <= max(n, 3)
+    tolerance = 1e-6 * max(1.0, abs(lo), abs(hi))
+    assert ticks[0] <= min(lo, hi) + tolerance and ticks[-1] >= max(lo, hi) - tolerance
+    steps = [b - a for a, b in zip(ticks, ticks[1:])]
+    assert max(steps) - min(steps) <= 1e-6 * max(steps)
+    mantissa = steps[0] / 10 ** math.floor(math.log10(steps[0]))
+    assert any(abs(mantissa - m) < 1e-6 for m in (1, 2, 2.5, 5, 10))
+    if ticks[0] <= 0 <= ticks[-1]:
+        assert 0.0 in ticks
+
+
+def test_nice_ticks_examples() -> None:
+    assert chartlayout.nice_ticks(0, 69) == [0, 20, 40, 60, 80]
+    assert chartlayout.nice_ticks(0, 0.3) == [0, 0.1, 0.2, 0.3]
+    assert chartlayout.nice_ticks(-3, 7) == [-5, -2.5, 0, 2.5, 5, 7.5]
+    with pytest.raises(ValueError):
+        chartlayout.nice_ticks(0, math.inf)
+
+
+def test_value_ticks_start_bars_at_zero_and_fit_lines_to_the_data() -> None:
+    assert chartlayout.value_ticks(chart("barh"))[0] == 0
+    line = chart("line", series=(Series("x", (40100.0, 59400.0, None)),), reference_lines=(), value_format="gbp_k")
+    assert chartlayout.value_ticks(line) == [40000, 45000, 50000, 55000, 60000]
+
+
+def test_value_ticks_never_print_the_same_label_twice() -> None:
+    narrow = chart("line", series=(Series("x", (41000.0, 43000.0, 42000.0)),), reference_lines=(),
+                   value_format="gbp_k")
+    labels = chartlayout.tick_labels(chartlayout.value_ticks(narrow), narrow)
+    assert len(set(labels)) == len(labels)
+
+
+def test_tick_labels_drop_decimals_only_when_every_tick_is_whole() -> None:
+    c = chart("bar")
+    assert chartlayout.tick_labels([0, 20, 40], c) == ["0%", "20%", "40%"]
+    assert chartlayout.tick_labels([0, 2.5, 5], c) == ["0.0%", "2.5%", "5.0%"]
+    bn = chart("bar", value_format="gbp_bn")
+    assert chartlayout.tick_labels([0, 5e9, 10e9], bn) == ["£0bn", "£5bn", "£10bn"]
+    assert chartlayout.label(None, c) == "not available"
+    assert chartlayout.label(67.64, c) == "67.6%"
+
+
+def test_bar_colours_highlight_against_muted_and_series_colours() -> None:
+    hi, muted = THEME.colour("highlight"), THEME.colour("muted")
+    assert chartlayout.bar_colours(chart("barh"), THEME, 0) == [hi, muted, muted]
+    assert chartlayout.bar_colours(chart("barh", highlight=()), THEME, 0) == [THEME.palette[0]] * 3
+    two = chart("bar", series=(Series("a", (1.0, 2.0, 3.0)), Series("b", (1.0, 2.0, 3.0))))
+    assert [chartlayout.series_colour(two, THEME, i) for i in (0, 1)] == list(THEME.two_series)
+    three = chart("bar", series=tuple(Series(n, (1.0, 2.0, 3.0)) for n in "abc"))
+    assert [chartlayout.series_colour(three, THEME, i) for i in (0, 1, 2)] == list(THEME.palette[:3])
+
+
+def test_size_is_compact() -> None:
+    twenty = chart("barh", categories=MEMBERS, series=(Series("x", tuple(range(20))),))
+    assert 100 <= chartlayout.size_mm(twenty, 170)[1] <= 110
+    for kind in ("bar", "line"):
+        assert 62 <= chartlayout.size_mm(chart(kind), 170)[1] <= 70
+    long_title = chart("bar", title="A finding " * 20)
+    assert chartlayout.size_mm(long_title, 170)[1] > chartlayout.size_mm(chart("bar"), 170)[1]

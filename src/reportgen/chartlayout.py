@@ -77,8 +77,8 @@ def uses_legend(chart: Chart) -> bool:
 def nice_ticks(lo: float, hi: float, max_ticks: int = 6) -> list[float]:
     """Return evenly spaced round ticks (steps 1, 2, 2.5, 5 × 10ⁿ) covering [lo, hi].
 
-    At most ``max_ticks`` ticks (at least two). Ticks are exact multiples of the
-    step, so 0 is a tick whenever lo ≤ 0 ≤ hi.
+    At most ``max_ticks`` ticks (at least two; three across zero). Ticks are
+    exact multiples of the step, so 0 is a tick whenever lo ≤ 0 ≤ hi.
 
     >>> nice_ticks(0, 69)
     [0.0, 20.0, 40.0, 60.0, 80.0]
@@ -88,10 +88,10 @@ def nice_ticks(lo: float, hi: float, max_ticks: int = 6) -> list[float]:
     if not (math.isfinite(lo) and math.isfinite(hi)):
         raise ValueError(f"ticks need finite limits, not {lo!r}..{hi!r}")
     lo, hi = min(lo, hi), max(lo, hi)
-    if hi == lo:
+    if hi - lo <= 1e-9 * max(abs(lo), abs(hi)):  # no visible span: pad around the value
         pad = abs(hi) * 0.1 or 1.0
         lo, hi = lo - pad if lo != 0 else lo, hi + pad
-    max_ticks = max(2, max_ticks)
+    max_ticks = max(3 if lo < 0 < hi else 2, max_ticks)  # a range across zero needs −s, 0, s
     step = _nice_step((hi - lo) / (max_ticks - 1))
     while True:
         first, last = math.floor(lo / step + 1e-9), math.ceil(hi / step - 1e-9)
@@ -111,7 +111,7 @@ def _nice_step(raw: float) -> float:
 
 def _clean(x: float) -> float:
     """Return ``x`` without floating-point noise (0.30000000000000004 → 0.3, −0.0 → 0.0)."""
-    return round(x, 9) + 0.0
+    return float(f"{x:.12g}") + 0.0
 
 
 def value_ticks(chart: Chart, max_ticks: int = 6) -> list[float]:
