@@ -115,6 +115,30 @@ def safe_output_path(out: Path, name: str, fmt: str) -> Path:
 _WORKER: dict[str, Any] = {}
 
 
+def _die_with_parent(parent: int) -> None:
+    """Make this worker die with the build process, so a killed build leaves no worker behind.
+
+    Without it, SIGKILL on the build orphans the pool's workers: idle ones wait for
+    work for ever, busy ones go on writing outputs after the build is gone.
+    """
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+            import signal
+
+            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+        except (OSError, AttributeError):
+            pass
+    if os.getppid() != parent:  # the build died before prctl took effect
+        os._exit(1)
+
+
+def _warm_worker(parent: int, *args: Any) -> None:
+    """Pool initializer: die with the build process, then warm up like ``_warm``."""
+    _die_with_parent(parent)
+    _warm(*args)
+
+
 def _warm(theme_path: str, print_profile: bool, reference: str, formats: tuple[str, ...]) -> None:
     """Worker initializer: import the writers and load the theme once, while the main process loads data."""
     from .theme import load_theme
@@ -359,7 +383,8 @@ class Workers:
         import multiprocessing
 
         ctx = multiprocessing.get_context("fork" if sys.platform.startswith("linux") else "spawn")
-        self.pool = ProcessPoolExecutor(max_workers=self.jobs, mp_context=ctx, initializer=_warm, initargs=self.args)
+        self.pool = ProcessPoolExecutor(max_workers=self.jobs, mp_context=ctx, initializer=_warm_worker,
+                                        initargs=(os.getpid(), *self.args))
         for _ in range(self.jobs):  # start the workers now, so they import while we load data
             self.pool.submit(int, 0)
 
