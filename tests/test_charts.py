@@ -132,7 +132,7 @@ def test_unknown_kind_and_format_are_errors() -> None:
 from hypothesis import given  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-finite = st.floats(min_value=-1e9, max_value=1e9, allow_nan=False, allow_infinity=False)
+finite = st.floats(min_value=-1e9, max_value=1e9, allow_nan=False, allow_infinity=False, allow_subnormal=False)
 
 
 @given(finite, finite, st.integers(min_value=2, max_value=10))

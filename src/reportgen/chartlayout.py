@@ -88,7 +88,7 @@ def nice_ticks(lo: float, hi: float, max_ticks: int = 6) -> list[float]:
     if not (math.isfinite(lo) and math.isfinite(hi)):
         raise ValueError(f"ticks need finite limits, not {lo!r}..{hi!r}")
     lo, hi = min(lo, hi), max(lo, hi)
-    if hi - lo <= 1e-9 * max(abs(lo), abs(hi)):  # no visible span: pad around the value
+    if hi - lo <= max(1e-9 * max(abs(lo), abs(hi)), 1e-200):  # no visible span: pad around the value
         pad = abs(hi) * 0.1 or 1.0
         lo, hi = lo - pad if lo != 0 else lo, hi + pad
     max_ticks = max(3 if lo < 0 < hi else 2, max_ticks)  # a range across zero needs −s, 0, s
