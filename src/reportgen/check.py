@@ -39,6 +39,8 @@ def lint_template(path: Path, label: str, allowed_years: tuple[int, ...]) -> lis
             continue
         if re.match(r"^:[\w-]+:", text) or re.match(r"^\|?\s*:?-{3,}", text) or not text:
             continue  # directive options and table rules are layout, not prose
+        text = re.sub(r"^\s*\d+[.)]\s", " ", text)  # an ordered-list marker
+        text = re.sub(r"\]\([^)]*\)|<https?://[^>]*>|https?://\S+", " ", text)  # link targets
         for allowed in ALLOWED_LITERALS:
             text = text.replace(allowed, " ")
         for match in _NUMBER.finditer(text):
