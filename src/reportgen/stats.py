@@ -377,6 +377,14 @@ def _economy(b: Builder) -> None:
             group_pop += pop
             with_pop.append(m)
     _group_economy(b, group_gva, group_jobs, with_gva, group_pop, with_pop, comparator, comp_name)
+    for suffix, england, label in (("gva_per_job_gbp", "england.gva_per_job_gbp", f"GVA per filled job, {y}"),
+                                   ("gva_per_job_gbp_latest", "england.gva_per_job_gbp_latest",
+                                    "GVA per filled job, latest year")):
+        ids = [f"city.{m.slug}.{suffix}" for m in b.members]
+        e = b.facts[england].value
+        below = [i for i in ids if b.facts[i].value is not None and e is not None and b.facts[i].value < e]
+        b.add(f"group.members_below_england.{suffix}", len(below), "count", f"Members below England on {label}",
+              formula="count of members with a figure below England's", inputs=tuple(ids) + (england,))
 
 
 def _missing_note(b: Builder, have: list[Member]) -> str:
@@ -556,6 +564,8 @@ def _imd(b: Builder) -> None:
               f"IMD 2019 rank of average score, {m.name} (1 = most deprived of {total} English councils)", year=2019,
               sources=(b.imd.source([c.la_code for c in m.councils], "imd_rank_of_average_score"),),
               formula=AGGREGATION["imd"], reason=reason)
+    b.add("group.year.imd", 2019, "year", "Year of the English Indices of Deprivation used", year=2019,
+          formula="the 2019 release", sources=(b.imd.source(["all"], "imd_rank_of_average_score"),))
     b.add("group.councils_in_most_deprived_decile", in_decile, "count",
           "Member councils among the most deprived tenth of English councils (IMD 2019, rank of average score)",
           year=2019, formula=f"count of member councils with rank ≤ {total} ÷ 10",
