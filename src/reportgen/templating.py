@@ -167,8 +167,12 @@ class Renderer:
 
     @staticmethod
     def plain(value: Any) -> Markup:
-        """Return a data string for a directive option (one line, no escaping needed there)."""
-        return Markup(_one_line(str(value)))
+        """Return a data string for a directive option: one line, backslashes doubled.
+
+        The reader unescapes every option (``\\.`` → ``.``), so a name such as
+        ``C:\\x\\..`` must reach it as ``C:\\\\x\\\\..`` to come out unchanged.
+        """
+        return Markup(_one_line(str(value)).replace("\\", "\\\\"))
 
     # -- rendering
     def render(self, template_name: str, **context: Any) -> tuple[str, Usage]:
