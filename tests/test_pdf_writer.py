@@ -62,8 +62,9 @@ def test_text_of_every_node_comes_back(reader: PdfReader) -> None:
     for phrase in ("Sample: every node type", "A test of both writers", "FACTSHEET", "Contents",
                    "258,995", "£6.1bn", "How we counted", "Figure 1: Leave share by member",
                    "Source: Electoral Commission", "Table 1: Members (test data)", "Wolverhampton (39)",
-                   # chart text stays text
-                   "Most members voted Leave by more than the UK as a whole", "UK 51.9%"):
+                   # chart text stays text: titles, reference and direct labels, ticks, axis titles
+                   "Most members voted Leave by more than the UK as a whole", "UK 51.9%", "67.6%",
+                   "Leave share of valid votes (%)", "England £59k", "Employment rate, ages 16–64 (%)", "80%"):
         assert phrase in text, phrase
 
 

@@ -52,7 +52,7 @@ def size_mm(chart: Chart, width_mm: float) -> tuple[float, float]:
     extra = _title_extra_mm(chart.title, width_mm) + (4.0 if uses_legend(chart) else 0.0)
     if chart.kind == "barh":
         k = len(chart.series)
-        rows = len(chart.categories) * (1.0 if k < 2 else 0.7 * k)
+        rows = len(chart.categories) * (1.0 if k < 2 else 0.85 * k)
         extra += 0.0 if chart.reference_lines else -3.0
         return width_mm, round(min(240.0, BARH_FIXED_MM + BARH_ROW_MM * rows + extra), 1)
     base = min(BOX_MAX_MM, max(BOX_MIN_MM, width_mm * 0.38))

@@ -409,10 +409,11 @@ def _base_cell_style(ctx: _Context) -> list[tuple]:
 def visit_Figure(node: Figure, ctx: _Context) -> list[Flowable]:
     s = ctx.styles
     drawing = chart_drawing(node.chart, ctx)
+    flowable = pdf_charts.ChartFlowable(drawing) if ctx.chart_engine == "native" else drawing
     parts: list[Flowable] = []
     if node.caption:
         parts.append(Paragraph(markup(node.caption, ctx), s["Caption"]))
-    parts.append(drawing)
+    parts.append(flowable)
     if node.source:
         parts.append(Paragraph(markup(node.source, ctx), s["Source"]))
     return [KeepTogether(parts)]
