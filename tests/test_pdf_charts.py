@@ -271,3 +271,41 @@ def test_a_chart_alone_on_a_page_has_no_helvetica() -> None:
     reader = PdfReader(io.BytesIO(pdf.render(doc, THEME)))
     fonts = [f.get_object()["/BaseFont"] for p in reader.pages for f in p["/Resources"]["/Font"].values()]
     assert fonts and not any("Helvetica" in f for f in fonts)
+
+
+def test_negative_bar_labels_stay_clear_of_the_category_names() -> None:
+    mixed = chart("barh", series=(Series("Change", (-5.0, 3.0, -0.4)),), value_format="number",
+                  reference_lines=(), y_label="")
+    strings = shapes(draw(mixed), String)
+    names_right = max(extent(s)[1] for s in strings if s.text in mixed.categories)
+    values = [s for s in strings if s.textAnchor == "start" and s.text not in mixed.categories
+              and s.text != mixed.title]  # direct labels (ticks are centred)
+    assert len(values) == 3
+    assert all(extent(s)[0] > names_right for s in values)
+
+
+def test_grouped_bar_labels_do_not_overlap() -> None:
+    grouped = chart("barh", series=(Series("2016", (50.0, 60.0, 40.0)), Series("2023", (55.0, 58.0, 52.0))),
+                    highlight=())
+    labels = sorted(s.y for s in shapes(draw(grouped), String) if s.text.endswith(".0%"))
+    assert len(labels) == 6
+    assert min(b - a for a, b in zip(labels, labels[1:])) >= chartlayout.VALUE_PT
+
+
+def test_rotated_names_are_text_in_the_pdf() -> None:
+    crowded = chart("bar", categories=MEMBERS, series=(Series("x", tuple(range(20))),), highlight=(),
+                    reference_lines=())
+    text = pdf_text(crowded)
+    assert all(name in text for name in ("Blackpool", "Southend-on-Sea", "Wolverhampton"))
+
+
+def test_the_flowable_refuses_shapes_it_cannot_paint() -> None:
+    from reportlab.graphics.shapes import Ellipse
+    from reportlab.pdfgen.canvas import Canvas
+
+    d = Drawing(10, 10)
+    d.add(Ellipse(5, 5, 2, 1))
+    flowable = pdf_charts.ChartFlowable(d)
+    flowable.canv = Canvas(io.BytesIO())
+    with pytest.raises(TypeError, match="Ellipse"):
+        flowable.draw()
