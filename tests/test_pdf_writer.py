@@ -209,3 +209,13 @@ def test_plain_text_helper_matches_headings(reader: PdfReader) -> None:
     heading_texts = [plain_text(b.inlines) for b in every_node_document().blocks if hasattr(b, "level")]
     body = " ".join(page_texts(reader))
     assert all(h in body for h in heading_texts)
+
+
+def test_a_long_key_figure_shrinks_instead_of_splitting_a_word() -> None:
+    from reportgen.document import KeyFigure, KeyFigures, NoteRef
+
+    tile = KeyFigure((Text("not available"), NoteRef((Text("Why."),))), (Text("People"),))
+    doc = Document(Meta("Tiles"), (KeyFigures((tile, tile, tile, KeyFigure((Text("54.9%"),), (Text("Leave"),)))),))
+    text = PdfReader(io.BytesIO(pdf.render(doc, THEME))).pages[0].extract_text()
+    assert text.count("available") == 3
+    assert "avail\n" not in text

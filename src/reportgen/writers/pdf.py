@@ -67,6 +67,7 @@ from ..document import (
     TableOfContents,
     Text,
     TitleBlock,
+    iter_inlines,
     plain_text,
 )
 from ..theme import Theme
@@ -463,13 +464,15 @@ def visit_KeyFigures(node: KeyFigures, ctx: _Context) -> list[Flowable]:
     if not node.items:
         return []
     s, gap, n = ctx.styles, 4 * mm, len(node.items)
+    width = (ctx.frame_width - gap * (n - 1)) / n
     tiles = []
     for item in node.items:
-        tile = [Paragraph(markup(item.value, ctx), s["Key Value"]), Paragraph(markup(item.label, ctx), s["Key Label"])]
+        notes = sum(isinstance(i, NoteRef) for i in iter_inlines(item.value))
+        value_style = _fitted_value_style(plain_text(item.value) + "0" * notes, width - 12 - 4, ctx)
+        tile = [Paragraph(markup(item.value, ctx), value_style), Paragraph(markup(item.label, ctx), s["Key Label"])]
         if item.comparison:
             tile.append(Paragraph(markup(item.comparison, ctx), s["Key Comparison"]))
         tiles.append(tile)
-    width = (ctx.frame_width - gap * (n - 1)) / n
     row: list[object] = []
     for i, tile in enumerate(tiles):
         row += ([""] if i else []) + [tile]
@@ -480,6 +483,19 @@ def visit_KeyFigures(node: KeyFigures, ctx: _Context) -> list[Flowable]:
     style += [("BACKGROUND", (2 * i, 0), (2 * i, 0), ctx.colour("tile_background")) for i in range(n)]
     style += [("LINEABOVE", (2 * i, 0), (2 * i, 0), 2, ctx.colour("primary")) for i in range(n)]
     return [RLTable([row], colWidths=widths, style=style, hAlign="LEFT"), Spacer(1, 6 * mm)]
+
+
+def _fitted_value_style(text: str, inner_width: float, ctx: _Context) -> ParagraphStyle:
+    """Return the key-value style, smaller when a word of ``text`` would not fit the tile (never split a word).
+
+    ``text`` carries a digit per note mark, so a word with its mark fits too.
+    """
+    style = ctx.styles["Key Value"]
+    widest = max((pdfmetrics.stringWidth(w, style.fontName, style.fontSize) for w in text.split()), default=0.0)
+    if widest <= inner_width:
+        return style
+    size = max(round(style.fontSize * inner_width / widest * 2) / 2 - 0.5, ctx.theme.size("body"))
+    return ParagraphStyle(f"Key Value {size}", parent=style, fontSize=size, leading=size * 1.15)
 
 
 def visit_Callout(node: Callout, ctx: _Context) -> list[Flowable]:
