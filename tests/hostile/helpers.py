@@ -35,7 +35,7 @@ def cli_env() -> dict[str, str]:
 
 def run_cli(*args: str, timeout: float = 120) -> subprocess.CompletedProcess:
     """Run ``reportgen ARGS`` in a subprocess and return the finished process (text mode)."""
-    return subprocess.run([*CLI, *args], capture_output=True, text=True, timeout=timeout, env=cli_env())
+    return subprocess.run([*CLI, *args], capture_output=True, text=True, timeout=timeout, env=cli_env(), check=False)
 
 
 def docx_text(path: Path) -> str:

@@ -122,7 +122,7 @@ def check_invariant(out: Path, before: dict[str, str], versions: Versions) -> No
     ledger = out / "facts.json"
     if ledger.exists():
         listed = json.loads(ledger.read_text(encoding="utf-8"))["documents"]
-        for name, doc in listed.items():
+        for doc in listed.values():
             for entry in doc["files"].values():
                 path = out / entry["path"]
                 assert path.is_file(), f"the ledger lists {entry['path']}, which is not there"
