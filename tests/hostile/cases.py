@@ -11,9 +11,9 @@ import csv
 import io
 import re
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from collections.abc import Callable
 
 from ..conftest import edit_csv
 
