@@ -401,13 +401,16 @@ def _cached_frame(path: Path, schema: Schema, label: str, cache_dir: Path | None
             cached.unlink(missing_ok=True)
     frame = load_frame(path, schema, label)
     if cached is not None:
-        cached.parent.mkdir(parents=True, exist_ok=True)
-        for old in cached.parent.glob(f"{schema.file}.*.pickle"):
-            old.unlink(missing_ok=True)
-        tmp = cached.with_name(cached.name + f".{os.getpid()}.tmp")
-        with open(tmp, "wb") as fh:
-            pickle.dump(frame, fh, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, cached)
+        try:
+            cached.parent.mkdir(parents=True, exist_ok=True)
+            for old in cached.parent.glob(f"{schema.file}.*.pickle"):
+                old.unlink(missing_ok=True)
+            tmp = cached.with_name(cached.name + f".{os.getpid()}.tmp")
+            with open(tmp, "wb") as fh:
+                pickle.dump(frame, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, cached)
+        except OSError:
+            pass  # the cache is an optimisation; a read-only or odd output folder just goes without
     return frame, digest
 
 

@@ -112,6 +112,11 @@ def escape(text: str) -> str:
     return text.replace("\r\n", "\n").translate(_ESCAPES).strip()
 
 
+def _split_list(option: str) -> list[str]:
+    """Split a ``;``-separated option on the semicolons that are not backslash-escaped."""
+    return re.split(r"(?<!\\);", option)
+
+
 # --------------------------------------------------------------------------- the parser, built once
 
 _MD: MarkdownIt | None = None
@@ -808,7 +813,7 @@ class _Reader:
 
     def highlight(self, d: _Directive, categories: tuple[str, ...]) -> tuple[str, ...]:
         """Return the highlighted categories; each must be one of the chart's categories."""
-        names = tuple(unescape(n) for n in d.options.get("highlight", "").split(";") if n.strip())
+        names = tuple(unescape(n) for n in _split_list(d.options.get("highlight", "")) if n.strip())
         for name in names:
             if name not in categories:
                 raise self.error(d.line, f":::{{chart}} highlight '{name}' is not a category of this chart")
@@ -817,7 +822,7 @@ class _Reader:
     def reference_lines(self, d: _Directive) -> tuple[ReferenceLine, ...]:
         """Return the reference lines from ``value|label; value|label``."""
         lines = []
-        for pair in (p for p in d.options.get("reference", "").split(";") if p.strip()):
+        for pair in (p for p in _split_list(d.options.get("reference", "")) if p.strip()):
             value, bar, label = pair.partition("|")
             try:
                 number = float(value.strip().replace("−", "-"))

@@ -172,7 +172,7 @@ class Renderer:
         The reader unescapes every option (``\\.`` → ``.``), so a name such as
         ``C:\\x\\..`` must reach it as ``C:\\\\x\\\\..`` to come out unchanged.
         """
-        return Markup(_one_line(str(value)).replace("\\", "\\\\"))
+        return Markup(_one_line(str(value)).replace("\\", "\\\\").replace(";", "\\;"))
 
     # -- rendering
     def render(self, template_name: str, **context: Any) -> tuple[str, Usage]:
