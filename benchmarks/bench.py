@@ -118,7 +118,7 @@ def stages() -> list[tuple[str, float]]:
     from reportgen.config import load_config
     from reportgen.data import load_dataset
     from reportgen.pipeline import Project
-    from reportgen.stats import compute_facts, members_of
+    from reportgen.stats import chart_series, compute_facts, members_of
     from reportgen.templating import Renderer
     from reportgen.theme import load_theme
     from reportgen.writers import get_writer
@@ -127,7 +127,8 @@ def stages() -> list[tuple[str, float]]:
     ds = load_dataset(config.data_dir, config.members_file, config.root)
     lap("load + validate data")
     facts = compute_facts(ds, config.facts)
-    project = Project(config, ds, facts, members_of(ds))
+    members = members_of(ds)
+    project = Project(config, facts, members, chart_series(ds, members), ds)
     lap("facts")
     renderer = Renderer(config.templates_dir, facts)
     rendered = [_render(renderer, project, t) for t in plan(project, config, None)]

@@ -36,6 +36,25 @@ CHANGES = "CHANGES.md"
 PAPER = "position-paper"
 
 
+class Stopwatch:
+    """Stage timings, printed to stderr when REPORTGEN_TIMINGS is set (used by benchmarks/bench.py)."""
+
+    def __init__(self, start: float):
+        self.last = start
+        self.show = bool(os.environ.get("REPORTGEN_TIMINGS"))
+        if self.show:
+            import resource
+
+            print(f"timing: startup and imports {time.perf_counter() - start:.3f} s since build() "
+                  f"(process CPU {resource.getrusage(resource.RUSAGE_SELF).ru_utime:.2f} s)", file=sys.stderr)
+
+    def __call__(self, stage: str) -> None:
+        now = time.perf_counter()
+        if self.show:
+            print(f"timing: {stage} {now - self.last:.3f} s", file=sys.stderr)
+        self.last = now
+
+
 class BuildError(RuntimeError):
     """A problem that stops the build (one line)."""
 
@@ -184,8 +203,6 @@ def plan(project: Any, config: Config, cities: list[str] | None) -> list[Target]
 
 def context_for(project: Any, target: Target) -> dict[str, Any]:
     """Return the template context: the member, all members, and chart rows built from facts."""
-    from .stats import series_gva, series_per_job
-
     facts = project.facts
     members = project.members
     ctx: dict[str, Any] = {"group": project.config.group_name, "members": members,
@@ -193,15 +210,15 @@ def context_for(project: Any, target: Target) -> dict[str, Any]:
     leave = [(m.name, facts[f"city.{m.slug}.leave_pct"].value) for m in members]
     ctx["leave_rows"] = sorted(leave, key=lambda r: -r[1])
     if target.member is None:
-        ctx["gva_rows"] = [(str(y), v / 1e9) for y, v in series_gva(project.dataset, members)]
+        ctx["gva_rows"] = [(str(y), v / 1e9) for y, v in project.series["gva"]]
         per_job = [(m.name, facts[f"city.{m.slug}.gva_per_job_gbp"].value) for m in members]
         ctx["per_job_rows"] = sorted([r for r in per_job if r[1] is not None], key=lambda r: -r[1])
         return ctx
     m = target.member
     ctx["m"] = m
     code = m.code if m.multi else (m.councils[0].current_code or "")
-    city = dict(series_per_job(project.dataset, code)) if code else {}
-    england = dict(series_per_job(project.dataset, "TLB"))
+    city = dict(project.series["per_job"].get(code, [])) if code else {}
+    england = dict(project.series["per_job"]["TLB"])
     ctx["trend_rows"] = [(str(y), city.get(y), v) for y, v in england.items()]
     return ctx
 
@@ -422,12 +439,15 @@ def _build(opts: Options, config: Config, formats, out: Path, print_profile: boo
     from .templating import Renderer
     from .theme import load_theme
 
+    lap = Stopwatch(started)
     project = load_project(opts.project, cache_dir=out / ".cache")
+    lap("data and facts")
     theme = load_theme(config.theme_file)
     ref_digest = sha256_file(config.reference_docx) or "" if "docx" in formats else ""
     targets = plan(project, config, opts.cities)
     renderer = Renderer(config.templates_dir, project.facts, cache_dir=out / ".cache")
     rendered = [_render(renderer, project, t) for t in targets]
+    lap("templates")
     old = Ledger.read(out / LEDGER)
     base = {"version": __version__, "code": code_digest(), "theme": theme.digest, "print": print_profile}
     todo: list[tuple[Rendered, list[tuple[str, str]]]] = []
@@ -449,8 +469,10 @@ def _build(opts: Options, config: Config, formats, out: Path, print_profile: boo
     # Parse every document that will be written before writing any: a bad template writes nothing.
     # A skipped document's Markdown is unchanged since it last parsed, and its ledger entry is kept.
     _parse_all([r for r, _ in todo], renderer)
+    lap("Markdown → Document")
     remove_stale_temporaries(out)
     hashes = workers.write(todo, summary)
+    lap("DOCX and PDF (workers)")
     new = old.updated(rendered, hashes, formats, locate_facts, theme.digest, ref_digest)
     new.inputs = inputs
     if not opts.cities:
@@ -464,6 +486,7 @@ def _build(opts: Options, config: Config, formats, out: Path, print_profile: boo
         for fmt in ("docx", "pdf"):
             (out / f"{name}.{fmt}").unlink(missing_ok=True)
     atomic_write(out / CHANGES, report.markdown.encode())
+    lap("ledger and change report")
     summary.changes_text = report.terminal
     summary.seconds = time.perf_counter() - started
     return summary

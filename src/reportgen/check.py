@@ -80,7 +80,7 @@ def run_check(project_dir: Path) -> int:
     if problems:
         return 1
     built = "and the last build's outputs " if ledger_path.is_file() else ""
-    print(f"OK: settings, data ({len(project.dataset.frames)} files), {len(project.facts)} facts, "
+    print(f"OK: settings, data, {len(project.facts)} facts, "
           f"{len(rendered)} documents' templates {built}are consistent")
     return 0
 

@@ -12,13 +12,13 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from typing import Callable
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any, Callable
 
 from .config import FactSettings
-from .data import Dataset
 from .facts import Fact, Facts, Source
+
+if TYPE_CHECKING:  # the module imports cheaply: cached facts and members unpickle without pandas
+    from .data import Dataset
 
 ENGLAND = "E92000001"
 UK = "K02000001"
@@ -198,6 +198,8 @@ class Builder:
         """Add a fact; ``inputs`` names the facts it is derived from, whose sources it inherits."""
         if inputs and not kw.get("sources"):
             kw["sources"] = merge_sources([s for i in inputs for s in self.facts[i].sources])
+        if value is not None:
+            value = float(value)  # never a numpy scalar: cached facts must unpickle without numpy
         if value is not None and (math.isnan(value) or math.isinf(value)):
             value, kw["reason"] = None, kw.get("reason") or "the computation has no finite result"
         if value is not None:
@@ -628,6 +630,12 @@ def series_gva(ds: Dataset, members: list[Member]) -> list[tuple[int, float]]:
     totals = sub.groupby("year")["gva_gbp_m"].agg(["sum", "count"])
     full = totals[totals["count"] == len(codes)]
     return [(int(y), float(v) * 1e6) for y, v in full["sum"].items()]
+
+
+def chart_series(ds: Dataset, members: list[Member]) -> dict[str, Any]:
+    """Return the series the charts need: the members' GVA by year, GVA per job by area code."""
+    codes = {"TLB"} | {m.code if m.multi else (m.councils[0].current_code or "") for m in members}
+    return {"gva": series_gva(ds, members), "per_job": {c: series_per_job(ds, c) for c in sorted(codes) if c}}
 
 
 def series_per_job(ds: Dataset, code: str, first: int = 2004) -> list[tuple[int, float | None]]:
