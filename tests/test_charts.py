@@ -18,17 +18,17 @@ THEME = default_theme()
 
 
 def chart(kind: str, **kw: object) -> Chart:
-    base = dict(
-        kind=kind,
-        title=f"A {kind} chart that states its finding",
-        categories=("Hull", "Derby", "Wakefield"),
-        series=(Series("Leave", (67.6, 57.2, None)),),
-        x_label="Leave share (%)",
-        y_label="Leave share (%)",
-        value_format="pct",
-        highlight=("Hull",),
-        reference_lines=(ReferenceLine(51.9, "UK 51.9%"),),
-    )
+    base = {
+        "kind": kind,
+        "title": f"A {kind} chart that states its finding",
+        "categories": ("Hull", "Derby", "Wakefield"),
+        "series": (Series("Leave", (67.6, 57.2, None)),),
+        "x_label": "Leave share (%)",
+        "y_label": "Leave share (%)",
+        "value_format": "pct",
+        "highlight": ("Hull",),
+        "reference_lines": (ReferenceLine(51.9, "UK 51.9%"),),
+    }
     base.update(kw)
     return Chart(**base)
 
@@ -129,8 +129,10 @@ def test_unknown_kind_and_format_are_errors() -> None:
 
 # --------------------------------------------------------------------------- chartlayout: shared by every engine
 
-from hypothesis import given  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
+import itertools
+
+from hypothesis import given
+from hypothesis import strategies as st
 
 finite = st.floats(min_value=-1e9, max_value=1e9, allow_nan=False, allow_infinity=False, allow_subnormal=False)
 
@@ -141,7 +143,7 @@ def test_nice_ticks_cover_the_range_evenly_with_round_steps(lo: float, hi: float
     assert 2 <= len(ticks) <= max(n, 3)
     tolerance = 1e-6 * max(1.0, abs(lo), abs(hi))
     assert ticks[0] <= min(lo, hi) + tolerance and ticks[-1] >= max(lo, hi) - tolerance
-    steps = [b - a for a, b in zip(ticks, ticks[1:])]
+    steps = [b - a for a, b in itertools.pairwise(ticks)]
     assert max(steps) - min(steps) <= 1e-6 * max(steps)
     mantissa = steps[0] / 10 ** math.floor(math.log10(steps[0]))
     assert any(abs(mantissa - m) < 1e-6 for m in (1, 2, 2.5, 5, 10))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import itertools
 import re
 import shutil
 import subprocess
@@ -24,17 +25,17 @@ WIDTH = 170 * 72 / 25.4
 
 
 def chart(kind: str, **kw: object) -> Chart:
-    base = dict(
-        kind=kind,
-        title=f"A {kind} chart that states its finding",
-        categories=("Hull", "Derby", "Wakefield"),
-        series=(Series("Leave", (67.6, 57.2, None)),),
-        x_label="Leave share (%)",
-        y_label="Leave share (%)",
-        value_format="pct",
-        highlight=("Hull",),
-        reference_lines=(ReferenceLine(51.9, "UK 51.9%"),),
-    )
+    base = {
+        "kind": kind,
+        "title": f"A {kind} chart that states its finding",
+        "categories": ("Hull", "Derby", "Wakefield"),
+        "series": (Series("Leave", (67.6, 57.2, None)),),
+        "x_label": "Leave share (%)",
+        "y_label": "Leave share (%)",
+        "value_format": "pct",
+        "highlight": ("Hull",),
+        "reference_lines": (ReferenceLine(51.9, "UK 51.9%"),),
+    }
     base.update(kw)
     return Chart(**base)
 
@@ -210,7 +211,7 @@ def test_value_labels_of_bars_do_not_overlap() -> None:
               and not s.text.startswith("UK")]
     assert len(labels) == 20
     ys = sorted(s.y for s in labels)
-    assert min(b - a for a, b in zip(ys, ys[1:])) >= 7.5  # one 7.5 pt line apart at least
+    assert min(b - a for a, b in itertools.pairwise(ys)) >= 7.5  # one 7.5 pt line apart at least
 
 
 def test_line_end_labels_are_spread_apart() -> None:
@@ -219,7 +220,7 @@ def test_line_end_labels_are_spread_apart() -> None:
     d = draw(close)
     ends = sorted(s.y for s in shapes(d, String) if s.text in ("Hull 50.0%", "England 50.4%", "UK 50.2%"))
     assert len(ends) == 3
-    assert min(b - a for a, b in zip(ends, ends[1:])) >= chartlayout.VALUE_PT * 1.25
+    assert min(b - a for a, b in itertools.pairwise(ends)) >= chartlayout.VALUE_PT * 1.25
 
 
 def test_crowded_column_names_rotate_or_wrap_inside_the_drawing() -> None:
@@ -289,7 +290,7 @@ def test_grouped_bar_labels_do_not_overlap() -> None:
                     highlight=())
     labels = sorted(s.y for s in shapes(draw(grouped), String) if s.text.endswith(".0%"))
     assert len(labels) == 6
-    assert min(b - a for a, b in zip(labels, labels[1:])) >= chartlayout.VALUE_PT
+    assert min(b - a for a, b in itertools.pairwise(labels)) >= chartlayout.VALUE_PT
 
 
 def test_rotated_names_are_text_in_the_pdf() -> None:

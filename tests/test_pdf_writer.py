@@ -167,7 +167,7 @@ def test_deterministic_bytes(sample_pdf: bytes) -> None:
 
 def test_header_row_repeats_where_the_long_table_continues(reader: PdfReader) -> None:
     pages = [t for t in page_texts(reader) if "Blackpool" in t or "Wolverhampton (39)" in t]
-    continued = [t for t in pages if "Wolverhampton (39)" in t][0]
+    continued = next(t for t in pages if "Wolverhampton (39)" in t)
     assert "Table 1" not in continued
     assert re.search(r"Member Leave GVA per job Rank", continued)
 

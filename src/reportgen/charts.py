@@ -26,21 +26,23 @@ from __future__ import annotations
 import hashlib
 import io
 import math
-from typing import Callable
+from collections.abc import Callable
 
 import matplotlib
 
 matplotlib.use("Agg")
 
-from matplotlib import font_manager  # noqa: E402
-from matplotlib.axes import Axes  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.transforms import blended_transform_factory  # noqa: E402
+import itertools
 
-from . import chartlayout  # noqa: E402
-from .chartlayout import KINDS, LABEL_PT, TICK_PT, TITLE_PT, VALUE_PT  # noqa: E402
-from .document import Chart  # noqa: E402
-from .theme import Theme  # noqa: E402
+from matplotlib import font_manager
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.transforms import blended_transform_factory
+
+from . import chartlayout
+from .chartlayout import KINDS, LABEL_PT, TICK_PT, TITLE_PT, VALUE_PT
+from .document import Chart
+from .theme import Theme
 
 FORMATS = ("svg", "png")
 PNG_DPI = 300
@@ -309,7 +311,7 @@ def _end_labels(ax: Axes, chart: Chart, theme: Theme) -> None:
     lo, hi = ax.get_ylim()
     gap = (hi - lo) * 0.07
     ends.sort()
-    for a, b in zip(ends, ends[1:]):
+    for a, b in itertools.pairwise(ends):
         b[0] = max(b[0], a[0] + gap)
     for y, x, name, i in ends:
         colour = _series_colour(chart, theme, i) if len(chart.series) > 1 else theme.palette[0]
@@ -354,7 +356,7 @@ def _decorate(fig: Figure, ax: Axes, chart: Chart, theme: Theme, width_mm: float
     fig.text(0.5 / w_pt, 1 - 4 / h_pt, title, ha="left", va="top", fontsize=TITLE_PT,
              fontweight="bold", color=theme.colour("text"), linespacing=1.25)
     top_pt = 4 + (title.count("\n") + 1) * TITLE_PT * 1.3 + 6
-    x_label = chart.x_label if chart.kind == "barh" else chart.x_label
+    x_label = chart.x_label
     if x_label:
         ax.set_xlabel(x_label, fontsize=LABEL_PT, color=theme.colour("muted_text"))
     if chart.y_label:

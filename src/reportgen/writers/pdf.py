@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import io
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 from xml.sax.saxutils import escape, quoteattr
 
 from reportlab.graphics.shapes import Drawing
@@ -39,10 +39,10 @@ from reportlab.platypus import (
     PageTemplate,
     Paragraph,
     Spacer,
+    TableStyle,
 )
 from reportlab.platypus import PageBreak as RLPageBreak
 from reportlab.platypus import Table as RLTable
-from reportlab.platypus import TableStyle
 from reportlab.platypus.tableofcontents import TableOfContents as RLTableOfContents
 
 from .. import chartlayout
@@ -61,7 +61,6 @@ from ..document import (
     NoteRef,
     OrderedList,
     PageBreak,
-    Paragraph as ParagraphNode,
     Strong,
     Table,
     TableOfContents,
@@ -69,6 +68,9 @@ from ..document import (
     TitleBlock,
     iter_inlines,
     plain_text,
+)
+from ..document import (
+    Paragraph as ParagraphNode,
 )
 from ..theme import Theme
 from . import pdf_charts
@@ -531,7 +533,7 @@ def visit_TableOfContents(node: TableOfContents, ctx: _Context) -> list[Flowable
     return [title, toc, Spacer(1, 4 * mm)]
 
 
-VISITORS: dict[str, Callable[[object, _Context], list[Flowable]]] = {
+VISITORS: dict[str, Callable[..., list[Flowable]]] = {
     fn.__name__.removeprefix("visit_"): fn
     for fn in (visit_TitleBlock, visit_Heading, visit_Paragraph, visit_BulletList, visit_OrderedList,
                visit_Table, visit_Figure, visit_KeyFigures, visit_Callout, visit_PageBreak,

@@ -25,14 +25,23 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 from reportlab import rl_config
-from reportlab.graphics.shapes import Circle, Drawing, Group, Line, PolyLine, Rect, String
+from reportlab.graphics.shapes import (
+    Circle,
+    Drawing,
+    Group,
+    Line,
+    PolyLine,
+    Rect,
+    String,
+)
 from reportlab.lib.colors import Color
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
+from reportlab.pdfgen.textobject import PDFTextObject
 from reportlab.platypus import Flowable
 
 from .. import chartlayout as L
@@ -46,7 +55,7 @@ ENGINES = ("native", "matplotlib")
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
 _GAP = 6.0  # pt between blocks (title, legend, plot)
 _TICK_GAP = 4.0  # pt between an axis and its tick labels
-_DASH = [4, 2]
+_DASH = [4.0, 2.0]
 
 Paint = Callable[[str], Color]
 
@@ -467,9 +476,9 @@ def _bar_value_labels(c: _Canvas, chart: Chart, xs: list[float], thick: float, y
 
 def _draw_line(c: _Canvas, chart: Chart, top: float) -> None:
     ticks, tick_text = _ticks(chart)
-    ends = [(i, L.end_label(chart, i)) for i in range(len(chart.series))] if chart.direct_labels else []
-    ends = [(i, s) for i, s in ends if s]
-    box = _box(c, chart, top, tick_text, [s for _, s in ends] + [r.label for r in chart.reference_lines])
+    ends = [(i, L.end_label(chart, i), last[1]) for i, s in enumerate(chart.series)
+            if chart.direct_labels and (last := L.last_value(s.values)) is not None]
+    box = _box(c, chart, top, tick_text, [s for _, s, _ in ends] + [r.label for r in chart.reference_lines])
     y_of = _Axis(ticks[0], ticks[-1], box.bottom, box.top)
     _value_grid(c, ticks, tick_text, y_of, box.left, box.right, vertical=False)
     n = len(chart.categories)
@@ -480,8 +489,8 @@ def _draw_line(c: _Canvas, chart: Chart, top: float) -> None:
     for i, series in enumerate(chart.series):
         _series_line(c, xs, [None if v is None else y_of(v) for v in series.values],
                      L.series_colour(chart, c.theme, i))
-    _horizontal_references(c, chart, box, y_of, [(y_of(L.last_value(chart.series[i].values)[1]), s,
-                                                   L.series_colour(chart, c.theme, i)) for i, s in ends])
+    _horizontal_references(c, chart, box, y_of, [(y_of(v), s, L.series_colour(chart, c.theme, i))
+                                                  for i, s, v in ends])
     _category_labels(c, box, xs)
 
 
@@ -609,7 +618,7 @@ def _paint_text(canv: Canvas, shapes: list, matrix: tuple[float, ...]) -> None:
     canv.drawText(text)
 
 
-def _place(text: object, s: String, matrix: tuple[float, ...] | None, state: list[object]) -> None:
+def _place(text: PDFTextObject, s: String, matrix: tuple[float, ...] | None, state: list[object]) -> None:
     """Add String ``s`` to the text object at its anchor (transformed by ``matrix`` if given)."""
     font = (s.fontName, s.fontSize)
     if state[0] != font:
