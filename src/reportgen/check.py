@@ -145,13 +145,14 @@ def normalise(text: str) -> str:
 def model_texts(doc: Any) -> list[str]:
     """Return the texts of the document's paragraphs, headings, cells and captions, in order.
 
-    Note references are numbered 1, 2, … in reading order, as both writers print them.
+    Note references are numbered 1, 2, … in reading order, an identical note sharing its number,
+    as both writers print them.
     """
     from .document import (BulletList, Callout, Emph, FactText, Figure, Heading, KeyFigures, LineBreak, Link,
                            NoteRef, OrderedList, Paragraph, Strong, Table, Text, TitleBlock)
 
     out: list[str] = []
-    notes = [0]
+    notes: list[tuple] = []  # identical notes share one number, as both writers print them
 
     def text(inlines) -> str:
         parts = []
@@ -163,8 +164,9 @@ def model_texts(doc: Any) -> list[str]:
             elif isinstance(node, LineBreak):
                 parts.append(" ")
             elif isinstance(node, NoteRef):
-                notes[0] += 1
-                parts.append(str(notes[0]))
+                if node.children not in notes:
+                    notes.append(node.children)
+                parts.append(str(notes.index(node.children) + 1))
         return "".join(parts)
 
     def walk(blocks) -> None:

@@ -324,8 +324,9 @@ def visit_NoteRef(node: NoteRef, ctx: Context, parent, fmt: RunFmt) -> None:
     """Add a superscript note number; the note itself goes to the Notes section at the end."""
     if ctx.in_note:
         return  # a note inside a note has nowhere to go
-    ctx.notes.append(node.children)
-    _run(parent, str(len(ctx.notes)), RunFmt(char_style=ctx.style("Note Reference")))
+    if node.children not in ctx.notes:  # the same note again shares its number (as in the PDF writer)
+        ctx.notes.append(node.children)
+    _run(parent, str(ctx.notes.index(node.children) + 1), RunFmt(char_style=ctx.style("Note Reference")))
 
 
 def visit_LineBreak(node: LineBreak, ctx: Context, parent, fmt: RunFmt) -> None:

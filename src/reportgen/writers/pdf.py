@@ -301,8 +301,10 @@ def inline_LineBreak(node: LineBreak, ctx: _Context) -> str:
 
 def inline_NoteRef(node: NoteRef, ctx: _Context) -> str:
     """Return the superscript mark and remember the note's text for the endnotes."""
-    ctx.notes.append(markup(tuple(n for n in node.children if not isinstance(n, NoteRef)), ctx))
-    number = len(ctx.notes)
+    text = markup(tuple(n for n in node.children if not isinstance(n, NoteRef)), ctx)
+    if text not in ctx.notes:  # the same note again shares its number (as in the DOCX writer)
+        ctx.notes.append(text)
+    number = ctx.notes.index(text) + 1
     return f'<super><a href="#note-{number}" color="{ctx.hex("primary")}">{number}</a></super>'
 
 
