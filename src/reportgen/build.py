@@ -170,16 +170,14 @@ def _warm(theme_path: str, print_profile: bool, reference: str, formats: tuple[s
         get_writer(fmt)
 
 
-def write_document(doc: Any, jobs: list[tuple[str, str]]) -> dict[str, str]:
-    """Render ``doc`` in each (format, path) and write atomically; return format → sha256."""
+def render_document(doc: Any, formats: list[str]) -> dict[str, bytes]:
+    """Return ``doc`` rendered in each format (in a worker, or in-process with --jobs 1)."""
     from .writers import get_writer
 
-    out = {}
-    for fmt, path in jobs:
-        data = get_writer(fmt).render(doc, _WORKER["theme"], reference_docx=_WORKER["reference"])
-        atomic_write(Path(path), data)
-        out[fmt] = sha256_bytes(data)
-    return out
+    if not _WORKER:
+        raise RuntimeError("worker not initialised")
+    return {fmt: get_writer(fmt).render(doc, _WORKER["theme"], reference_docx=_WORKER["reference"])
+            for fmt in formats}
 
 
 # --------------------------------------------------------------------------- planning
@@ -320,8 +318,7 @@ def build(opts: Options) -> Summary:
         return Summary(skipped=["(all)"], changes_text="No figures changed.", out=out,
                        seconds=time.perf_counter() - started, skipped_count=_count_files(out, formats))
     workers = Workers(jobs, config, print_profile, formats)
-    if opts.force or not (out / LEDGER).exists():
-        workers.start()  # a full build: let the workers import the writers while we load data
+    workers.start()  # something changed: let the workers import the writers while we load data
     try:
         return _build(opts, config, formats, out, print_profile, workers, started, inputs)
     finally:
@@ -393,6 +390,9 @@ class Workers:
         self.jobs = jobs
         self.args = (str(config.theme_file), print_profile, str(config.reference_docx), formats)
         self.pool: ProcessPoolExecutor | None = None
+        self.used = False
+        self.pending: list[tuple[Any, list[tuple[str, str]], Future | None]] = []
+        self.split = False  # set by the build when only a few documents changed
 
     def start(self) -> None:
         if self.pool is not None or self.jobs <= 1:
@@ -405,31 +405,50 @@ class Workers:
         for _ in range(self.jobs):  # start the workers now, so they import while we load data
             self.pool.submit(int, 0)
 
-    def write(self, todo, summary: "Summary") -> dict[tuple[str, str], str]:
-        """Write every (document, files) job, in parallel when it pays; return (name, fmt) → sha256."""
+    def submit(self, r: "Rendered", files: list[tuple[str, str]]) -> None:
+        """Start rendering one document's files; they are written only by ``write_all``."""
+        formats = [fmt for fmt, _ in files]
+        if self.pool is None:
+            self.pending.append((r, files, None))
+            return
+        self.used = True
+        if self.split:  # a small rebuild (a factsheet and the paper): one task per file uses every worker
+            for fmt, path in files:
+                self.pending.append((r, [(fmt, path)], self.pool.submit(render_document, r.document, [fmt])))
+        else:
+            self.pending.append((r, files, self.pool.submit(render_document, r.document, formats)))
+
+    def cancel(self) -> None:
+        for _, _, fut in self.pending:
+            if fut is not None:
+                fut.cancel()
+        self.pending.clear()
+
+    def write_all(self, summary: "Summary") -> dict[tuple[str, str], str]:
+        """Wait for every rendering, write each file atomically; return (name, fmt) → sha256."""
         from .progress import Progress
 
-        if len(todo) > 1:
-            self.start()
         hashes: dict[tuple[str, str], str] = {}
-        with Progress(sum(len(files) for _, files in todo)) as progress:
-            if self.pool is None:
-                if todo and not _WORKER:
-                    _warm(*self.args)
-                results = ((r, write_document(r.document, files)) for r, files in todo)
-            else:
-                futures = [(r, self.pool.submit(write_document, r.document, files)) for r, files in todo]
-                results = ((r, fut.result()) for r, fut in futures)
-            for r, result in results:
-                for fmt, digest in result.items():
-                    hashes[(r.target.name, fmt)] = digest
+        if self.pending and self.pool is None and not _WORKER:
+            _warm(*self.args)
+        with Progress(sum(len(files) for _, files, _ in self.pending)) as progress:
+            for r, files, fut in self.pending:
+                data = fut.result() if fut is not None else render_document(r.document, [f for f, _ in files])
+                for fmt, path in files:
+                    atomic_write(Path(path), data[fmt])
+                    hashes[(r.target.name, fmt)] = sha256_bytes(data[fmt])
                     summary.written.append(f"{r.target.name}.{fmt}")
                     progress.advance(f"{r.target.name}.{fmt}")
+        self.pending.clear()
         return hashes
 
     def close(self) -> None:
-        if self.pool is not None:
-            self.pool.shutdown(wait=True, cancel_futures=True)
+        if self.pool is None:
+            return
+        if not self.used:  # nothing to write: do not wait for the workers to finish importing
+            for process in list(getattr(self.pool, "_processes", {}).values()):
+                process.terminate()
+        self.pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _build(opts: Options, config: Config, formats, out: Path, print_profile: bool, workers: Workers,
@@ -446,38 +465,36 @@ def _build(opts: Options, config: Config, formats, out: Path, print_profile: boo
     ref_digest = sha256_file(config.reference_docx) or "" if "docx" in formats else ""
     targets = plan(project, config, opts.cities)
     renderer = Renderer(config.templates_dir, project.facts, cache_dir=out / ".cache")
-    rendered = [_render(renderer, project, t) for t in targets]
-    lap("templates")
     old = Ledger.read(out / LEDGER)
     base = {"version": __version__, "code": code_digest(), "theme": theme.digest, "print": print_profile}
-    todo: list[tuple[Rendered, list[tuple[str, str]]]] = []
     summary = Summary(out=out)
-    for r in rendered:
-        files = []
-        for fmt in formats:
-            key = sha256_bytes(json.dumps({**base, "md": sha256_bytes(r.markdown.encode()), "templates":
-                                           r.templates_digest, "format": fmt,
-                                           "reference": ref_digest if fmt == "docx" else ""}).encode())
-            r.keys[fmt] = key
-            path = safe_output_path(out, r.target.name, fmt)
-            if not opts.force and old.unchanged(r.target.name, fmt, key, path):
-                summary.skipped.append(f"{r.target.name}.{fmt}")
-            else:
-                files.append((fmt, str(path)))
-        if files:
-            todo.append((r, files))
-    # Parse every document that will be written before writing any: a bad template writes nothing.
-    # A skipped document's Markdown is unchanged since it last parsed, and its ledger entry is kept.
-    _parse_all([r for r, _ in todo], renderer)
-    lap("Markdown → Document")
+    rendered: list[Rendered] = []
+    written: list[str] = []
+    workers.split = bool(old.documents) and not opts.force
+    try:
+        # Render every template and parse every document to write before writing anything (a bad
+        # template writes nothing); the workers render each parsed document to bytes meanwhile.
+        # A skipped document's Markdown is unchanged since it last parsed, and its ledger entry is kept.
+        for target in targets:
+            r = _render(renderer, project, target)
+            rendered.append(r)
+            files = _files_to_write(r, formats, base, ref_digest, out, old, opts.force, summary)
+            if files:
+                _parse_all([r], renderer)
+                written.append(r.target.name)
+                workers.submit(r, files)
+    except BaseException:
+        workers.cancel()
+        raise
+    lap("templates and Markdown → Document")
     remove_stale_temporaries(out)
-    hashes = workers.write(todo, summary)
+    hashes = workers.write_all(summary)
     lap("DOCX and PDF (workers)")
     new = old.updated(rendered, hashes, formats, locate_facts, theme.digest, ref_digest)
     new.inputs = inputs
     if not opts.cities:
         summary.removed = new.drop_missing({r.target.name for r in rendered}, out)
-    report = change_report(old, new, [r.target.name for r, _ in todo], summary.removed)
+    report = change_report(old, new, written, summary.removed)
     out.mkdir(parents=True, exist_ok=True)
     if (out / LEDGER).exists():
         atomic_write(out / PREVIOUS_LEDGER, (out / LEDGER).read_bytes())
@@ -490,6 +507,23 @@ def _build(opts: Options, config: Config, formats, out: Path, print_profile: boo
     summary.changes_text = report.terminal
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+def _files_to_write(r: Rendered, formats, base: dict, ref_digest: str, out: Path, old: Any, force: bool,
+                    summary: Summary) -> list[tuple[str, str]]:
+    """Return the (format, path) pairs of ``r`` to write; note the skipped ones in ``summary``."""
+    files = []
+    for fmt in formats:
+        key = sha256_bytes(json.dumps({**base, "md": sha256_bytes(r.markdown.encode()), "templates":
+                                       r.templates_digest, "format": fmt,
+                                       "reference": ref_digest if fmt == "docx" else ""}).encode())
+        r.keys[fmt] = key
+        path = safe_output_path(out, r.target.name, fmt)
+        if not force and old.unchanged(r.target.name, fmt, key, path):
+            summary.skipped.append(f"{r.target.name}.{fmt}")
+        else:
+            files.append((fmt, str(path)))
+    return files
 
 
 def _render(renderer: Any, project: Any, target: Target) -> Rendered:
