@@ -214,11 +214,24 @@ def context_for(project: Any, target: Target) -> dict[str, Any]:
         return ctx
     m = target.member
     ctx["m"] = m
+    ctx["leave_rows"], ctx["leave_window"] = _window(ctx["leave_rows"], m.name, CHART_MAX_BARS)
     code = m.code if m.multi else (m.councils[0].current_code or "")
     city = dict(project.series["per_job"].get(code, [])) if code else {}
     england = dict(project.series["per_job"]["TLB"])
     ctx["trend_rows"] = [(str(y), city.get(y), v) for y, v in england.items()]
     return ctx
+
+
+CHART_MAX_BARS = 25  # a factsheet's member chart shows at most this many bars, centred on the member
+
+
+def _window(rows: list[tuple[str, float]], name: str, size: int) -> tuple[list[tuple[str, float]], bool]:
+    """Return at most ``size`` rows around the one named ``name``, and whether rows were left out."""
+    if len(rows) <= size:
+        return rows, False
+    at = next(i for i, r in enumerate(rows) if r[0] == name)
+    start = max(0, min(at - size // 2, len(rows) - size))
+    return rows[start:start + size], True
 
 
 def templates_digest(renderer: Any, template: str) -> str:

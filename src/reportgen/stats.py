@@ -117,6 +117,7 @@ class Index:
         self.file = ds.path(name)
         self.code_col = code_col
         self._latest: dict[tuple[str, str], int | None] = {}
+        self._columns: dict[str, list] = {}
         years = self.frame["year"] if "year" in self.frame else [None] * len(self.frame)
         self.rows = {(c, None if y is None else int(y)): i for i, (c, y) in
                      enumerate(zip(self.frame[code_col], years))}
@@ -127,7 +128,10 @@ class Index:
         i = self.rows.get((code, year))
         if i is None:
             return None
-        value = self.frame[column].iat[i]
+        values = self._columns.get(column)
+        if values is None:
+            values = self._columns[column] = self.frame[column].tolist()
+        value = values[i]
         if value is None or (isinstance(value, float) and math.isnan(value)):
             return None
         return float(value)
@@ -161,13 +165,12 @@ def setting_source(key: str) -> Source:
 
 def merge_sources(sources: list[Source]) -> tuple[Source, ...]:
     """Return the sources with those of the same file and column merged into one."""
-    merged: dict[tuple[str, str], list[str]] = {}
+    merged: dict[tuple[str, str], dict[str, None]] = {}
     for src in sources:
-        rows = merged.setdefault((src.file, src.column), [])
-        if src.rows not in rows:
-            rows.append(src.rows)
+        merged.setdefault((src.file, src.column), {})[src.rows] = None
     out = []
-    for (file, column), rows in merged.items():
+    for (file, column), row_set in merged.items():
+        rows = list(row_set)
         text = rows[0] if len(rows) == 1 else f"{len(rows)} row sets: " + "; ".join(rows[:3]) + ("; …" if len(rows) > 3 else "")
         out.append(Source(file, text, column))
     return tuple(out)
@@ -595,14 +598,15 @@ def _ranks(b: Builder) -> None:
         for i, (v, slug) in enumerate(ranked):
             # ties share the better rank
             order[slug] = order[ranked[i - 1][1]] if i and ranked[i - 1][0] == v else i + 1
+        shared = merge_sources([src for x in b.members for src in b.facts[f"city.{x.slug}.{suffix}"].sources])
         for m in b.members:
             b.add(f"city.{m.slug}.rank.{measure}", order.get(m.slug), "rank",
                   f"{m.name}'s rank among the members by {words}", year=b.facts[f"city.{m.slug}.{suffix}"].year,
+                  sources=shared,
                   formula="position among members with a figure; ties share a rank",
-                  inputs=tuple(f"city.{x.slug}.{suffix}" for x in b.members),
                   reason=b.facts[f"city.{m.slug}.{suffix}"].reason or "not ranked")
         b.add(f"group.ranked.{measure}", len(ranked), "count", f"Members ranked by {words}", formula="count",
-              inputs=tuple(f"city.{x.slug}.{suffix}" for x in b.members))
+              sources=shared)
 
 
 def _group_counts(b: Builder) -> None:
