@@ -237,12 +237,35 @@ def visit_KeyFigures(node: KeyFigures, ctx: Context, parent) -> None:
         return
     cells = _panel(ctx, parent, [1.0] * len(node.items), ctx.theme.colour("tile_background"),
                    margins=(140, 160, 160, 160), gap_colour="FFFFFF")
+    tile_pt = _text_width_twips(ctx.theme) / 20 / len(node.items) - 16  # less the cell margins
     for cell, item in zip(cells, node.items):
-        _inlines(item.value, ctx, _paragraph(ctx, cell, "Key Figure"))
+        value = _paragraph(ctx, cell, "Key Figure")
+        _inlines(item.value, ctx, value)
+        _fit_value(value, plain_text(item.value), tile_pt, ctx.theme.size("key_value"))
         _inlines(item.label, ctx, _paragraph(ctx, cell, "Key Figure Label"))
         if item.comparison:
             _inlines(item.comparison, ctx, _paragraph(ctx, cell, "Key Figure Comparison"))
         _drop_first_empty(cell)
+
+
+# DejaVu Sans Bold advances average about 0.68 em; Word cannot shrink text to fit a cell by itself
+_BOLD_EM = 0.68
+
+
+def _fit_value(p, text: str, width_pt: float, size_pt: float) -> None:
+    """Give the runs of a key-figure value a smaller size when the text would not fit its tile
+    (so "not available" shrinks rather than breaking inside the word, as in the PDF)."""
+    needed = _BOLD_EM * max(len(text), 1)
+    if needed * size_pt <= width_pt:
+        return
+    half_points = str(max(16, int(2 * width_pt / needed)))
+    for r in p.iter(qn("w:r")):
+        rpr = r.find(qn("w:rPr"))
+        if rpr is None:
+            rpr = OxmlElement("w:rPr")
+            r.insert(0, rpr)
+        for tag in ("w:sz", "w:szCs"):
+            _sub(rpr, tag, {qn("w:val"): half_points})
 
 
 def visit_Callout(node: Callout, ctx: Context, parent) -> None:
