@@ -240,6 +240,9 @@ def change_report(old: Ledger, new: Ledger, rebuilt: list[str], removed: list[st
         term.insert(0, f"{len(changed)} figure(s) changed:")
         if len(term) > 13:
             term = term[:13] + [f"  … and {len(term) - 13} more: see CHANGES.md"]
+    elif not old.documents:
+        md += ["First build: there is no earlier build to compare with.", ""]
+        term.append("First build: there is no earlier build to compare with.")
     else:
         md += ["No figures changed.", ""]
         term.append("No figures changed.")
