@@ -148,26 +148,14 @@ def model_texts(doc: Any) -> list[str]:
     Note references are numbered 1, 2, … in reading order, an identical note sharing its number,
     as both writers print them.
     """
-    from .document import (BulletList, Callout, Emph, FactText, Figure, Heading, KeyFigures, LineBreak, Link,
-                           NoteRef, OrderedList, Paragraph, Strong, Table, Text, TitleBlock)
+    from .document import (BulletList, Callout, Figure, Heading, KeyFigures, OrderedList, Paragraph, Table,
+                           TitleBlock, plain_text)
 
     out: list[str] = []
-    notes: list[tuple] = []  # identical notes share one number, as both writers print them
+    notes: list = []  # shared numbering, as both writers print the note marks
 
     def text(inlines) -> str:
-        parts = []
-        for node in inlines:
-            if isinstance(node, (Text, FactText)):
-                parts.append(node.text)
-            elif isinstance(node, (Strong, Emph, Link)):
-                parts.append(text(node.children))
-            elif isinstance(node, LineBreak):
-                parts.append(" ")
-            elif isinstance(node, NoteRef):
-                if node.children not in notes:
-                    notes.append(node.children)
-                parts.append(str(notes.index(node.children) + 1))
-        return "".join(parts)
+        return plain_text(inlines, notes)
 
     def walk(blocks) -> None:
         for b in blocks:

@@ -224,20 +224,30 @@ class Document:
 # --------------------------------------------------------------------------- helpers
 
 
-def plain_text(inlines: tuple[Inline, ...]) -> str:
-    """Return the inlines as plain text (notes omitted, line breaks as spaces).
+def plain_text(inlines: tuple[Inline, ...], notes: list | None = None) -> str:
+    """Return the inlines as plain text (line breaks as spaces).
+
+    Notes are omitted, unless ``notes`` is a list: then each note reference prints its number,
+    1, 2, … in reading order across calls sharing the list, an identical note sharing its number
+    (as both writers print them).
 
     >>> plain_text((Text("GVA "), Strong((FactText("g", "£116.6bn"),))))
     'GVA £116.6bn'
+    >>> plain_text((Text("a"), NoteRef((Text("n"),)), Text(" b"), NoteRef((Text("n"),))), [])
+    'a1 b1'
     """
     out: list[str] = []
     for node in inlines:
         if isinstance(node, (Text, FactText)):
             out.append(node.text)
         elif isinstance(node, (Strong, Emph, Link)):
-            out.append(plain_text(node.children))
+            out.append(plain_text(node.children, notes))
         elif isinstance(node, LineBreak):
             out.append(" ")
+        elif isinstance(node, NoteRef) and notes is not None:
+            if node.children not in notes:
+                notes.append(node.children)
+            out.append(str(notes.index(node.children) + 1))
     return "".join(out)
 
 
