@@ -29,14 +29,14 @@ def _grouped(value: float, dp: int = 0) -> str:
     d = _round(value, dp)
     if d == 0:
         d = abs(d)  # no "-0"
-    return f"{d:,.{dp}f}"
+    return f"{d:,.{dp}f}".replace("-", "−")  # a true minus sign, as in £ amounts
 
 
 def number(value: float, dp: int = 0) -> str:
     """Return a count with thousands separators.
 
-    >>> number(17410742)
-    '17,410,742'
+    >>> number(17410742), number(-1234)
+    ('17,410,742', '−1,234')
     """
     return _grouped(value, dp)
 
