@@ -11,15 +11,19 @@ ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data"
 
 
-@pytest.fixture
-def project(tmp_path: Path) -> Path:
-    """Return a copy of the project (settings, data, templates) that a test may change."""
-    dest = tmp_path / "proj"
-    dest.mkdir()
+def copy_project(dest: Path) -> Path:
+    """Copy the project's settings, data and templates into ``dest`` (created) and return it."""
+    dest.mkdir(parents=True)
     shutil.copy(ROOT / "reportgen.toml", dest / "reportgen.toml")
     shutil.copytree(DATA, dest / "data")
     shutil.copytree(ROOT / "templates", dest / "templates")
     return dest
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """Return a copy of the project (settings, data, templates) that a test may change."""
+    return copy_project(tmp_path / "proj")
 
 
 def edit_csv(path: Path, line: int, column: str, value: str) -> None:

@@ -20,21 +20,13 @@ import pytest
 from docx import Document as DocxDocument
 from pypdf import PdfReader
 
-from .conftest import ROOT, edit_csv
+from .conftest import copy_project, edit_csv
 
 CLI = [sys.executable, "-m", "reportgen.cli"]
 
 
 def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([*CLI, *args], capture_output=True, text=True, cwd=cwd)
-
-
-def copy_project(dest: Path) -> Path:
-    dest.mkdir(parents=True)
-    shutil.copy(ROOT / "reportgen.toml", dest / "reportgen.toml")
-    shutil.copytree(ROOT / "data", dest / "data")
-    shutil.copytree(ROOT / "templates", dest / "templates")
-    return dest
+    return subprocess.run([*CLI, *args], capture_output=True, text=True, cwd=cwd, check=False)
 
 
 def docx_text(path: Path) -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -11,18 +10,9 @@ from pathlib import Path
 from docx import Document as DocxDocument
 from pypdf import PdfReader
 
-from ..conftest import ROOT
+from ..conftest import copy_project  # noqa: F401 - re-exported for the hostile tests
 
 CLI = [sys.executable, "-m", "reportgen.cli"]
-
-
-def copy_project(dest: Path) -> Path:
-    """Copy the project's settings, data and templates into ``dest`` (created) and return it."""
-    dest.mkdir(parents=True)
-    shutil.copy(ROOT / "reportgen.toml", dest / "reportgen.toml")
-    shutil.copytree(ROOT / "data", dest / "data")
-    shutil.copytree(ROOT / "templates", dest / "templates")
-    return dest
 
 
 def cli_env() -> dict[str, str]:
