@@ -9,7 +9,6 @@ import sys
 import pandas as pd
 import pytest
 
-from reportgen.config import load_config
 from reportgen.pipeline import load_project
 from reportgen.stats import slugify
 

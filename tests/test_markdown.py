@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import reportgen.document as model
-import reportgen.markdown as markdown
+from reportgen import markdown
 from reportgen.document import (
     BulletList,
     Callout,

@@ -16,8 +16,21 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pypdf import PdfReader
 
-from reportgen.document import (BulletList, Callout, Document, FactText, Heading, KeyFigure, KeyFigures, Meta,
-                                Paragraph, Strong, Table, Text, plain_text)
+from reportgen.document import (
+    BulletList,
+    Callout,
+    Document,
+    FactText,
+    Heading,
+    KeyFigure,
+    KeyFigures,
+    Meta,
+    Paragraph,
+    Strong,
+    Table,
+    Text,
+    plain_text,
+)
 from reportgen.theme import default_theme
 from reportgen.writers import get_writer
 

@@ -418,7 +418,7 @@ class Workers:
         for _ in range(self.jobs):  # start the workers now, so they import while we load data
             self.pool.submit(int, 0)
 
-    def submit(self, r: "Rendered", files: list[tuple[str, str]]) -> None:
+    def submit(self, r: Rendered, files: list[tuple[str, str]]) -> None:
         """Start rendering one document's files; they are written only by ``write_all``."""
         formats = [fmt for fmt, _ in files]
         if self.pool is None:
@@ -437,7 +437,7 @@ class Workers:
                 fut.cancel()
         self.pending.clear()
 
-    def write_all(self, summary: "Summary") -> dict[tuple[str, str], str]:
+    def write_all(self, summary: Summary) -> dict[tuple[str, str], str]:
         """Wait for every rendering, write each file atomically; return (name, fmt) → sha256."""
         from .progress import Progress
 

@@ -21,7 +21,7 @@ from typing import Any
 # Literals that are definitions, not statistics (ages, qualification levels, index bases).
 ALLOWED_LITERALS = ("16–64", "16-64", "Level 3", "= 100", "is 100", "1st", "[^", "RQF 3")
 
-_JINJA = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.S)
+_JINJA = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.DOTALL)
 _NUMBER = re.compile(r"(?<![\w.#^-])((?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?%?)(?![\w])")
 _PAGE = re.compile(r"Page \d+ of \d+")
 
@@ -148,8 +148,18 @@ def model_texts(doc: Any) -> list[str]:
     Note references are numbered 1, 2, … in reading order, an identical note sharing its number,
     as both writers print them.
     """
-    from .document import (BulletList, Callout, Figure, Heading, KeyFigures, OrderedList, Paragraph, Table,
-                           TitleBlock, plain_text)
+    from .document import (
+        BulletList,
+        Callout,
+        Figure,
+        Heading,
+        KeyFigures,
+        OrderedList,
+        Paragraph,
+        Table,
+        TitleBlock,
+        plain_text,
+    )
 
     out: list[str] = []
     notes: list = []  # shared numbering, as both writers print the note marks

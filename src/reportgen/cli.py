@@ -63,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("reportgen: interrupted; previous outputs are intact", file=sys.stderr)
         return 130
-    except Exception as exc:  # noqa: BLE001 - known errors become one line each
+    except Exception as exc:
         if getattr(args, "verbose", False):
             raise
         if not _known(exc):  # a bug, not bad input: still one line, the traceback on request

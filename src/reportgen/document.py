@@ -26,25 +26,25 @@ class Text:
 
 @dataclass(frozen=True)
 class Strong:
-    children: tuple["Inline", ...]
+    children: tuple[Inline, ...]
 
 
 @dataclass(frozen=True)
 class Emph:
-    children: tuple["Inline", ...]
+    children: tuple[Inline, ...]
 
 
 @dataclass(frozen=True)
 class Link:
     url: str
-    children: tuple["Inline", ...]
+    children: tuple[Inline, ...]
 
 
 @dataclass(frozen=True)
 class NoteRef:
     """A footnote: the reference mark in the text, with the note's own inlines."""
 
-    children: tuple["Inline", ...]
+    children: tuple[Inline, ...]
 
 
 @dataclass(frozen=True)
@@ -127,12 +127,12 @@ class Paragraph:
 
 @dataclass(frozen=True)
 class BulletList:
-    items: tuple[tuple["Block", ...], ...]
+    items: tuple[tuple[Block, ...], ...]
 
 
 @dataclass(frozen=True)
 class OrderedList:
-    items: tuple[tuple["Block", ...], ...]
+    items: tuple[tuple[Block, ...], ...]
     start: int = 1
 
 
@@ -175,7 +175,7 @@ class KeyFigures:
 
 @dataclass(frozen=True)
 class Callout:
-    blocks: tuple["Block", ...]
+    blocks: tuple[Block, ...]
     title: tuple[Inline, ...] = ()
 
 

@@ -8,8 +8,8 @@ and whose ``reason`` says why; it prints as "not available".
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Iterable, Iterator
 
 from . import fmt
 

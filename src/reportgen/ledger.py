@@ -9,18 +9,32 @@ compares its own ledger with the last successful one to say what changed.
 from __future__ import annotations
 
 import json
-import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from . import __version__
 from .document import (
-    BulletList, Callout, Document, FactText, Figure, Heading, KeyFigures, LineBreak, Link, NoteRef,
-    OrderedList, Paragraph, Strong, Emph, Table, Text, plain_text,
+    BulletList,
+    Callout,
+    Document,
+    Emph,
+    FactText,
+    Figure,
+    Heading,
+    KeyFigures,
+    LineBreak,
+    Link,
+    NoteRef,
+    OrderedList,
+    Paragraph,
+    Strong,
+    Table,
+    Text,
+    plain_text,
 )
-
 
 # --------------------------------------------------------------------------- where facts stand
 
@@ -120,7 +134,7 @@ class Ledger:
     inputs: str = ""  # digest of every input of the build that wrote this ledger
 
     @classmethod
-    def read(cls, path: Path) -> "Ledger":
+    def read(cls, path: Path) -> Ledger:
         """Return the ledger at ``path``; an absent or unreadable one is empty (everything rebuilds)."""
         try:
             raw = json.loads(path.read_text(encoding="utf-8"))
@@ -137,7 +151,7 @@ class Ledger:
 
         return sha256_file(path) == entry.get("sha256")
 
-    def updated(self, rendered, hashes, formats, locate: Callable, theme_digest: str, ref_digest: str) -> "Ledger":
+    def updated(self, rendered, hashes, formats, locate: Callable, theme_digest: str, ref_digest: str) -> Ledger:
         """Return a new ledger: these documents re-recorded, the others as they were."""
         docs = {k: dict(v) for k, v in self.documents.items()}
         for r in rendered:

@@ -206,8 +206,7 @@ def _protect_fact_pipes(line: str) -> str:
 def _count_cells(line: str) -> int:
     """Return how many cells a GFM table row line holds (pipes escaped with a backslash do not count)."""
     line = line.strip()
-    if line.startswith("|"):
-        line = line[1:]
+    line = line.removeprefix("|")
     if line.endswith("|") and not line.endswith("\\|"):
         line = line[:-1]
     return len(re.split(r"(?<!\\)\|", line))

@@ -52,7 +52,7 @@ class Theme:
     def size(self, name: str) -> float:
         return self.sizes[name]
 
-    def with_print(self, enabled: bool = True) -> "Theme":
+    def with_print(self, enabled: bool = True) -> Theme:
         """Return a copy with the print profile (bleed, crop marks, CMYK) switched on or off."""
         from dataclasses import replace
 
@@ -81,13 +81,8 @@ def _font_path(spec: str, base: Path, where: str) -> str:
     return str(path)
 
 
-REQUIRED_SIZES = (
-    "body small caption title subtitle heading1 heading2 heading3 key_value key_label leading"
-).split()
-REQUIRED_COLOURS = (
-    "primary accent text muted_text rule band_text tile_background callout_background "
-    "table_header_background table_header_text table_stripe highlight muted"
-).split()
+REQUIRED_SIZES = ["body", "small", "caption", "title", "subtitle", "heading1", "heading2", "heading3", "key_value", "key_label", "leading"]
+REQUIRED_COLOURS = ["primary", "accent", "text", "muted_text", "rule", "band_text", "tile_background", "callout_background", "table_header_background", "table_header_text", "table_stripe", "highlight", "muted"]
 
 
 def load_theme(path: str | os.PathLike[str]) -> Theme:

@@ -31,11 +31,12 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timezone
-from functools import lru_cache
+from datetime import UTC, datetime
+from functools import cache, lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
 import docx as python_docx
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
@@ -79,7 +80,7 @@ name = "docx"
 suffix = ".docx"
 
 REFERENCE_DOCX = Path(__file__).resolve().parents[3] / "templates" / "reference.docx"
-FIXED_TIME = datetime(2000, 1, 1, tzinfo=timezone.utc)
+FIXED_TIME = datetime(2000, 1, 1, tzinfo=UTC)
 ZIP_TIME = (2000, 1, 1, 0, 0, 0)
 NUMBER_ABSTRACT_ID = "11"  # the decimal list in reference.docx (see scripts/make_reference_docx.py)
 _INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
@@ -372,7 +373,7 @@ def _sub(parent, tag: str, attrs: dict[str, str] | None = None):
     return el
 
 
-@lru_cache(maxsize=None)
+@cache
 def _clark(tag: str) -> str:
     """Return 'w:p' as '{namespace}p' (cached: this is the writer's hottest path)."""
     return qn(tag)
@@ -788,4 +789,4 @@ def _content_types(parts) -> bytes:
             + "".join(items) + "</Types>").encode("utf-8")
 
 
-__all__ = ["name", "suffix", "render", "visit", "REFERENCE_DOCX"]
+__all__ = ["REFERENCE_DOCX", "name", "render", "suffix", "visit"]
