@@ -44,6 +44,7 @@ class Theme:
     cmyk: bool = True
     digest: str = ""
     source: str = ""
+    chart_engine: str = "native"  # "native": each writer draws the chart itself; "matplotlib": one drawing
     extra: dict[str, object] = field(default_factory=dict)
 
     def colour(self, name: str) -> str:
@@ -81,6 +82,8 @@ def _font_path(spec: str, base: Path, where: str) -> str:
     return str(path)
 
 
+CHART_ENGINES = ("native", "matplotlib")
+
 REQUIRED_SIZES = ["body", "small", "caption", "title", "subtitle", "heading1", "heading2", "heading3", "key_value", "key_label", "leading"]
 REQUIRED_COLOURS = ["primary", "accent", "text", "muted_text", "rule", "band_text", "tile_background", "callout_background", "table_header_background", "table_header_text", "table_stripe", "highlight", "muted"]
 
@@ -102,7 +105,7 @@ def load_theme(path: str | os.PathLike[str]) -> Theme:
         from .errors import toml_message
 
         raise ThemeError(toml_message(str(path), exc)) from None
-    known = {"fonts", "sizes", "colours", "page", "print"}
+    known = {"fonts", "sizes", "colours", "page", "print", "charts"}
     for key in raw:
         if key not in known:
             raise ThemeError(f"{path}: unknown section [{key}]")
@@ -132,7 +135,15 @@ def load_theme(path: str | os.PathLike[str]) -> Theme:
     if str(raw.get("page", {}).get("size", "A4")).upper() != "A4":
         raise ThemeError(f"{path}: page.size: only A4 is supported")
     pr = raw.get("print", {})
+    charts = raw.get("charts", {})
+    for key in charts:
+        if key != "engine":
+            raise ThemeError(f"{path}: unknown setting charts.{key} (known: engine)")
+    engine = str(charts.get("engine", "native"))
+    if engine not in CHART_ENGINES:
+        raise ThemeError(f"{path}: charts.engine: '{engine}' must be one of {', '.join(CHART_ENGINES)}")
     return Theme(
+        chart_engine=engine,
         fonts=fonts,
         sizes=sizes,
         colours=colours,

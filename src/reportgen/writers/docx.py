@@ -219,7 +219,7 @@ def visit_Figure(node: Figure, ctx: Context, parent) -> None:
     if node.caption:
         _inlines(node.caption, ctx, _paragraph(ctx, parent, "Caption"))
     width_mm, height_mm = _chart_size_mm(node, ctx.theme)
-    if CHART_ENGINE == "native":
+    if CHART_ENGINE == "native" and ctx.theme.chart_engine == "native":
         inline = _chart_inline(node, ctx, width_mm, height_mm)
     else:
         inline = _picture_inline(node, ctx, width_mm, height_mm)

@@ -95,7 +95,7 @@ def render(doc: Document, theme: Theme, *, reference_docx: object = None, chart_
     or 'matplotlib' (charts.py's SVG, converted by svglib).
     Raise TypeError for a node type this writer does not know, ValueError for an unknown engine.
     """
-    engine = chart_engine or pdf_charts.ENGINE
+    engine = chart_engine or (theme.chart_engine if theme.chart_engine != "native" else pdf_charts.ENGINE)
     if engine not in pdf_charts.ENGINES:
         raise ValueError(f"unknown chart engine '{engine}' (known: {', '.join(pdf_charts.ENGINES)})")
     ctx = _Context(theme=theme, fonts=register_fonts(theme), chart_engine=engine)
