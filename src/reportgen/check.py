@@ -102,7 +102,7 @@ def check_ledger(path: Path, facts: Any) -> list[str]:
                 now = facts[f["id"]].text()
                 problems.append(f"{name}: prints {f['text']} for {f['id']} under “{f['where']}” but the data now "
                                 f"give {now}; rebuild it (reportgen build)")
-    return problems
+    return list(dict.fromkeys(problems))  # one line per place, however often it prints there
 
 
 def check_formats(out: Path, rendered: list[Any]) -> list[str]:
