@@ -225,6 +225,7 @@ class Report:
 def change_report(old: Ledger, new: Ledger, rebuilt: list[str], removed: list[str]) -> Report:
     """Return CHANGES.md and a terminal summary: changed figures old → new, and where they print."""
     changed: dict[str, dict[str, Any]] = {}
+    unseen: dict[str, tuple[Any, Any]] = {}  # value changed, printed text did not
     added = [n for n in rebuilt if n not in old.documents]
     for name in new.documents:
         if name not in old.documents:
@@ -233,6 +234,9 @@ def change_report(old: Ledger, new: Ledger, rebuilt: list[str], removed: list[st
         for fact_id, now in after.items():
             was = before.get(fact_id)
             if was is None or (was.get("text") == now.get("text") and was.get("value") == now.get("value")):
+                continue
+            if was.get("text") == now.get("text"):
+                unseen[fact_id] = (was.get("value"), now.get("value"))
                 continue
             entry = changed.setdefault(fact_id, {"old": was.get("text"), "new": now.get("text"), "where": []})
             for f in new.documents[name]["facts"]:
@@ -260,8 +264,12 @@ def change_report(old: Ledger, new: Ledger, rebuilt: list[str], removed: list[st
     else:
         md += ["No figures changed.", ""]
         term.append("No figures changed.")
+    if unseen:
+        md += [f"## Values that changed but print the same ({len(unseen)})", "",
+               "The data changed these figures by less than the printed rounding, so no printed figure changed.", ""]
+        md += [f"- `{fact_id}`: {a!r} → {b!r}" for fact_id, (a, b) in sorted(unseen.items())] + [""]
     for title, names in (("New documents", added), ("Removed documents", removed),
-                         ("Rebuilt with no figure changed (template, theme, settings or code changed)", quiet)):
+                         ("Rebuilt with no printed figure changed (chart data, template, theme, settings or code changed)", quiet)):
         if names:
             md += [f"## {title}", ""] + [f"- {n}" for n in names] + [""]
             term.append(f"{title}: {', '.join(names)}")
