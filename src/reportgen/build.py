@@ -281,7 +281,7 @@ def run_build(args: argparse.Namespace) -> int:
     opts = Options(project=args.project, out=args.out, formats=formats, cities=args.city, jobs=args.jobs,
                    force=args.force, print_profile=args.print_profile)
     summary = build(opts)
-    print(summary.text(), file=sys.stderr if summary.to_stderr else sys.stdout)
+    print(summary.text())
     return 0
 
 
@@ -293,7 +293,6 @@ class Summary:
     changes_text: str = ""
     seconds: float = 0.0
     out: Path = Path("output")
-    to_stderr: bool = False
     skipped_count: int | None = None
 
     def text(self) -> str:
