@@ -272,7 +272,7 @@ CASES: list[Case] = [
          template_line(FS_LINE, "{% macro r() %}{{ r() }}{% endmacro %}{{ r() }}"),
          rf"error: {re.escape(FS)}:{FS_LINE}: .*recursion.*"),
     Case("template-not-utf8", "factsheet template holds a Latin-1 byte", lambda p: (p / FS).write_bytes(
-         (p / FS).read_bytes().replace(b"## A city", "## A cit\xe9".encode("latin-1"), 1)),
+         (p / FS).read_bytes().replace(b"## Output", "## Outp\xe9t".encode("latin-1"), 1)),
          r"error: \S*templates/factsheet\.md\.j2(:\d+)?: not valid UTF-8.*"),
     Case("huge-range", "factsheet template loops over range(10**9)",
          template_line(FS_LINE, "{% for i in range(10**9) %}{% endfor %}"),
