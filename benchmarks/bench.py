@@ -109,11 +109,10 @@ def stages() -> list[tuple[str, float]]:
         out.append((name, now - t))
         t = now
 
-    import pandas  # noqa: F401
     import jinja2  # noqa: F401
     import docx  # noqa: F401
     import reportlab.platypus  # noqa: F401
-    lap("import (pandas, jinja2, python-docx, reportlab)")
+    lap("import (jinja2, python-docx, reportlab)")
     from reportgen.build import _parse_all, _render, context_for, plan  # noqa: F401
     from reportgen.config import load_config
     from reportgen.data import load_dataset

@@ -1,4 +1,4 @@
-"""CSV files → validated pandas frames (the Dataset).
+"""CSV files → validated tables (the Dataset).
 
 Each file in ``data/`` has one Schema: its columns with types and ranges, its
 unique key, and row checks. Any violation is a ``DataError`` whose message is one
@@ -8,6 +8,13 @@ line naming the file, the line and the column::
 
 UTF-8 with or without a byte-order mark, LF or CRLF line ends are all accepted.
 Line numbers count the header as line 1.
+
+A table is plain columns (lists) read with the standard library's ``csv`` module.
+pandas is not used here on purpose: importing it costs 0.35–0.5 s on a 2-core
+machine, the whole budget of a rebuild after one correction (issue #6), while
+these files are small (the largest has 8,228 rows) and every check needs each
+row's line number anyway. The tests recompute the facts with pandas, from the
+CSVs, as an independent route.
 """
 
 from __future__ import annotations
@@ -20,9 +27,6 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import numpy as np
-import pandas as pd
 
 CODE = r"[A-Z][0-9]{8}"
 COUNTING_AREA = rf"{CODE}|GI"  # Gibraltar counted in the EU referendum
@@ -54,7 +58,7 @@ class Schema:
     columns: tuple[Column, ...]
     key: tuple[str, ...]
     strict: bool = True  # unknown extra columns are errors
-    row_checks: tuple[Callable[[pd.DataFrame], pd.Series | None], ...] = ()
+    row_checks: tuple[Callable[[Table], tuple[list[int], str]], ...] = ()
     description: str = ""
 
     @property
@@ -62,13 +66,46 @@ class Schema:
         return tuple(c.name for c in self.columns)
 
 
-def _votes_add_up(df: pd.DataFrame) -> tuple[pd.Series, str]:
-    bad = (df["leave"] + df["remain"]) != df["valid_votes"]
+class Table:
+    """One validated file: its columns by name (lists, one value per row) and each row's line.
+
+    Numbers are floats (whole numbers too); an empty optional cell is None, in every kind.
+    """
+
+    __slots__ = ("columns", "lines")
+
+    def __init__(self, columns: dict[str, list], lines: list[int]):
+        self.columns = columns
+        self.lines = lines
+
+    def __getitem__(self, name: str) -> list:
+        return self.columns[name]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.columns
+
+    def __len__(self) -> int:
+        return len(self.lines)
+
+    def __getstate__(self) -> tuple[dict[str, list], list[int]]:
+        return self.columns, self.lines
+
+    def __setstate__(self, state: tuple[dict[str, list], list[int]]) -> None:
+        self.columns, self.lines = state
+
+    def rows(self) -> list[dict[str, object]]:
+        """Return the rows as dicts (column → value), in file order."""
+        names = list(self.columns)
+        return [dict(zip(names, values)) for values in zip(*self.columns.values())]
+
+
+def _votes_add_up(t: Table) -> tuple[list[int], str]:
+    bad = [i for i, (l, r, v) in enumerate(zip(t["leave"], t["remain"], t["valid_votes"])) if l + r != v]
     return bad, "column 'valid_votes': Leave + Remain does not equal valid votes"
 
 
-def _valid_within_ballots(df: pd.DataFrame) -> tuple[pd.Series, str]:
-    bad = df["valid_votes"] > df["electorate"]
+def _valid_within_ballots(t: Table) -> tuple[list[int], str]:
+    bad = [i for i, (v, e) in enumerate(zip(t["valid_votes"], t["electorate"])) if v > e]
     return bad, "column 'valid_votes': more valid votes than electors"
 
 
@@ -147,13 +184,13 @@ SCHEMAS: dict[str, Schema] = {
 
 @dataclass
 class Dataset:
-    """The validated frames, by schema name, and the path each came from."""
+    """The validated tables, by schema name, and the path each came from."""
 
-    frames: dict[str, pd.DataFrame]
+    frames: dict[str, Table]
     paths: dict[str, str] = field(default_factory=dict)
     digests: dict[str, str] = field(default_factory=dict)  # sha256 of each file
 
-    def __getitem__(self, name: str) -> pd.DataFrame:
+    def __getitem__(self, name: str) -> Table:
         return self.frames[name]
 
     def path(self, name: str) -> str:
@@ -193,11 +230,11 @@ def read_rows(path: Path, label: str) -> tuple[list[str], list[list[str]], list[
     return [h.strip() for h in header], rows, lines
 
 
-def load_frame(path: Path, schema: Schema, label: str | None = None) -> pd.DataFrame:
-    """Return the validated frame of one file; raise DataError listing its problems.
+def load_frame(path: Path, schema: Schema, label: str | None = None) -> Table:
+    """Return the validated table of one file; raise DataError listing its problems.
 
-    The frame has the schema's columns with their types (missing optional values
-    are None/NaN) and a ``_line`` column with each row's line number.
+    The table has the schema's columns, converted to their kinds (a missing optional
+    value is None), and each row's line number.
     """
     label = label or str(path)
     header, rows, lines = read_rows(path, label)
@@ -215,10 +252,10 @@ def load_frame(path: Path, schema: Schema, label: str | None = None) -> pd.DataF
     if problems:
         raise DataError(problems)
     columns = dict(zip(header, zip(*rows)))
-    data: dict[str, list] = {"_line": lines}
+    data: dict[str, list] = {}
     for col in schema.columns:
         data[col.name] = _convert(columns[col.name], col, lines, label, problems)
-    frame = pd.DataFrame(data)
+    frame = Table(data, lines)
     if not problems:
         problems += _check_key(frame, schema, label)
         problems += _check_rows(frame, schema, label)
@@ -258,7 +295,7 @@ def _convert(values: list[str], col: Column, lines: list[int], label: str, probl
     return out
 
 
-def _fast_column(values: list[str], col: Column) -> object | None:
+def _fast_column(values: list[str], col: Column) -> list | None:
     """Return the converted column when every cell is plainly valid, else None (check cell by cell)."""
     if col.kind == "str":
         joined = "\n".join(values)
@@ -271,21 +308,18 @@ def _fast_column(values: list[str], col: Column) -> object | None:
             if not all(pattern.fullmatch(v) for v in values if v):
                 return None
         return [v if v else None for v in values]
-    if col.kind == "bool":
+    if col.kind == "bool" or (col.required and not all(values)):
         return None
     try:
-        numbers = np.array([v or "nan" for v in values], dtype=np.float64)
+        numbers = [float(v) if v else None for v in values]
     except ValueError:
         return None
-    present = ~np.isnan(numbers)
-    if (col.required and not present.all()) or np.isinf(numbers).any():
+    real = [n for n in numbers if n is not None]
+    if not all(math.isfinite(n) for n in real) or any("," in v or "_" in v or v != v.strip() for v in values):
         return None
-    if "nan" in values or any("," in v or v != v.strip() for v in values):
+    if col.kind == "int" and not all(n.is_integer() for n in real):
         return None
-    real = numbers[present]
-    if col.kind == "int" and (real % 1 != 0).any():
-        return None
-    if (col.min is not None and (real < col.min).any()) or (col.max is not None and (real > col.max).any()):
+    if (col.min is not None and any(n < col.min for n in real)) or (col.max is not None and any(n > col.max for n in real)):
         return None
     return numbers
 
@@ -293,7 +327,7 @@ def _fast_column(values: list[str], col: Column) -> object | None:
 def _cell(text: str, col: Column, pattern: re.Pattern[str] | None) -> tuple[object, str]:
     """Return (value, problem) for one cell; problem is '' when the cell is valid."""
     if text == "":
-        missing = None if col.kind == "str" else (False if col.kind == "bool" else math.nan)
+        missing = False if col.kind == "bool" else None
         return missing, ("is empty" if col.required else "")
     if col.kind == "str":
         if CONTROL.search(text):
@@ -309,9 +343,9 @@ def _cell(text: str, col: Column, pattern: re.Pattern[str] | None) -> tuple[obje
     try:
         number = float(text.replace(",", ""))
     except ValueError:
-        return math.nan, f"'{text}' is not a number"
+        return None, f"'{text}' is not a number"
     if not math.isfinite(number):
-        return math.nan, f"'{text}' is not a number"
+        return None, f"'{text}' is not a number"
     if col.kind == "int" and not number.is_integer():
         return number, f"'{text}' is not a whole number"
     if col.min is not None and number < col.min:
@@ -324,14 +358,18 @@ def _cell(text: str, col: Column, pattern: re.Pattern[str] | None) -> tuple[obje
 BOOLS = {"true": True, "false": False, "1": True, "0": False, "yes": True, "no": False}
 
 
-def _check_key(frame: pd.DataFrame, schema: Schema, label: str) -> list[str]:
-    dup = frame.duplicated(list(schema.key), keep="first")
+def _check_key(frame: Table, schema: Schema, label: str) -> list[str]:
+    first: dict[tuple, int] = {}
     problems = []
-    for idx in dup[dup].index[:MAX_ERRORS_PER_FILE]:
-        key_values = ", ".join(f"{k}={_show(frame.at[idx, k])}" for k in schema.key)
-        first = frame[(frame[list(schema.key)] == frame.loc[idx, list(schema.key)]).all(axis=1)]["_line"].iloc[0]
-        problems.append(f"{label}:{frame.at[idx, '_line']}: column '{schema.key[0]}': duplicate {key_values} "
-                        f"(first at line {first})")
+    for i, key in enumerate(zip(*(frame[k] for k in schema.key))):
+        if key not in first:
+            first[key] = frame.lines[i]
+            continue
+        key_values = ", ".join(f"{k}={_show(v)}" for k, v in zip(schema.key, key))
+        problems.append(f"{label}:{frame.lines[i]}: column '{schema.key[0]}': duplicate {key_values} "
+                        f"(first at line {first[key]})")
+        if len(problems) >= MAX_ERRORS_PER_FILE:
+            break
     return problems
 
 
@@ -341,19 +379,19 @@ def _show(value: object) -> str:
     return str(value)
 
 
-def _check_rows(frame: pd.DataFrame, schema: Schema, label: str) -> list[str]:
+def _check_rows(frame: Table, schema: Schema, label: str) -> list[str]:
     problems = []
     for check in schema.row_checks:
         bad, message = check(frame)
-        for idx in bad[bad].index[:MAX_ERRORS_PER_FILE]:
-            problems.append(f"{label}:{frame.at[idx, '_line']}: {message}")
+        for i in bad[:MAX_ERRORS_PER_FILE]:
+            problems.append(f"{label}:{frame.lines[i]}: {message}")
     return problems
 
 
 # --------------------------------------------------------------------------- the dataset
 
 
-SCHEMA_VERSION = "1"  # bump when a schema or the frame layout changes: invalidates caches
+SCHEMA_VERSION = "2"  # bump when a schema or the frame layout changes: invalidates caches
 
 
 def load_dataset(data_dir: Path, members_file: Path | None = None, label_root: Path | None = None,
@@ -364,7 +402,7 @@ def load_dataset(data_dir: Path, members_file: Path | None = None, label_root: P
     a file whose bytes were validated before is read from a pickle keyed by its sha256, so an
     unchanged file is not parsed again (a changed file always is).
     """
-    frames: dict[str, pd.DataFrame] = {}
+    frames: dict[str, Table] = {}
     paths: dict[str, str] = {}
     problems: list[str] = []
     digests: dict[str, str] = {}
@@ -383,8 +421,8 @@ def load_dataset(data_dir: Path, members_file: Path | None = None, label_root: P
     return Dataset(frames, paths, digests)
 
 
-def _cached_frame(path: Path, schema: Schema, label: str, cache_dir: Path | None) -> tuple[pd.DataFrame, str]:
-    """Return (validated frame, sha256 of the file), from the cache when the bytes are unchanged."""
+def _cached_frame(path: Path, schema: Schema, label: str, cache_dir: Path | None) -> tuple[Table, str]:
+    """Return (validated table, sha256 of the file), from the cache when the bytes are unchanged."""
     import hashlib
     import pickle
 
@@ -423,24 +461,31 @@ def _label(path: Path, root: Path | None) -> str:
     return str(path)
 
 
-def _cross_checks(frames: dict[str, pd.DataFrame], paths: dict[str, str]) -> list[str]:
+def _cross_checks(frames: dict[str, Table], paths: dict[str, str]) -> list[str]:
     """Return problems that span files: members whose councils are unknown or inconsistent."""
     members = frames["members"]
     label = paths["members"]
     problems = []
     known = set(frames["referendum"]["area_code"])
-    for _, row in members.iterrows():
+    rows = members.rows()
+    for row, line in zip(rows, members.lines):
         if row["la_code"] not in known:
-            problems.append(f"{label}:{row['_line']}: column 'la_code': council '{row['la_code']}' is not a "
+            problems.append(f"{label}:{line}: column 'la_code': council '{row['la_code']}' is not a "
                             f"counting area in {paths['referendum']}")
     for column in ("member_code", "region", "founder_2013"):
-        groups = members.groupby("member")[column].nunique()
-        for member in groups[groups > 1].index:
-            line = members[members["member"] == member]["_line"].iloc[-1]
-            problems.append(f"{label}:{line}: column '{column}': member '{member}' has different values "
+        values: dict[str, set] = {}
+        last: dict[str, int] = {}
+        for row, line in zip(rows, members.lines):
+            values.setdefault(row["member"], set()).add(row[column])
+            last[row["member"]] = line
+        for member in sorted(m for m, v in values.items() if len(v) > 1):
+            problems.append(f"{label}:{last[member]}: column '{column}': member '{member}' has different values "
                             f"on different rows")
-    codes = members.groupby("member_code")["member"].nunique()
-    for code in codes[codes > 1].index:
-        line = members[members["member_code"] == code]["_line"].iloc[-1]
-        problems.append(f"{label}:{line}: column 'member_code': '{code}' is used by two members")
+    names: dict[str, set] = {}
+    last_code: dict[str, int] = {}
+    for row, line in zip(rows, members.lines):
+        names.setdefault(row["member_code"], set()).add(row["member"])
+        last_code[row["member_code"]] = line
+    for code in sorted(c for c, v in names.items() if len(v) > 1):
+        problems.append(f"{label}:{last_code[code]}: column 'member_code': '{code}' is used by two members")
     return problems

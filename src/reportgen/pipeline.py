@@ -2,7 +2,7 @@
 
 With a cache folder (a build's ``OUT/.cache``), the facts, the members and the chart series
 are kept in a pickle keyed by the sha256 of every data file, the settings and reportgen's own
-code: when none of those changed, nothing is parsed and pandas is not even imported.
+code: when none of those changed, no data file is read again.
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from .config import FactSettings
 from .facts import Fact, Facts, Source
 
-if TYPE_CHECKING:  # the module imports cheaply: cached facts and members unpickle without pandas
+if TYPE_CHECKING:  # the module imports cheaply: cached facts and members unpickle without the data layer
     from .data import Dataset
 
 ENGLAND = "E92000001"
@@ -91,33 +91,32 @@ class Member:
 
 def members_of(ds: Dataset) -> list[Member]:
     """Return the members in alphabetical order, each with its councils in file order."""
-    frame = ds["members"]
+    by_name: dict[str, list[dict]] = {}
+    for row in ds["members"].rows():
+        by_name.setdefault(row["member"], []).append(row)
     out = []
     seen_slugs: dict[str, str] = {}
-    for name, rows in frame.groupby("member", sort=True):
-        first = rows.iloc[0]
-        councils = tuple(
-            Council(r.la_code, r.la_name, r.current_la_code if isinstance(r.current_la_code, str) else None,
-                    r.note if isinstance(r.note, str) else "")
-            for r in rows.itertuples()
-        )
-        slug = slugify(str(name))
+    for name in sorted(by_name):
+        rows = by_name[name]
+        first = rows[0]
+        councils = tuple(Council(r["la_code"], r["la_name"], r["current_la_code"] or None, r["note"] or "")
+                         for r in rows)
+        slug = slugify(name)
         if slug in seen_slugs:
-            slug = f"{slug}-{first.member_code.lower()}"
-        seen_slugs[slug] = str(name)
-        out.append(Member(str(name), slug, first.member_code, first.region, bool(first.founder_2013), councils))
+            slug = f"{slug}-{first['member_code'].lower()}"
+        seen_slugs[slug] = name
+        out.append(Member(name, slug, first["member_code"], first["region"], bool(first["founder_2013"]), councils))
     return out
 
 
 class Index:
-    """Fast (area code, year) → row lookups on one frame."""
+    """Fast (area code, year) → value lookups on one table."""
 
     def __init__(self, ds: Dataset, name: str, code_col: str = "area_code"):
         self.frame = ds[name]
         self.file = ds.path(name)
         self.code_col = code_col
         self._latest: dict[tuple[str, str], int | None] = {}
-        self._columns: dict[str, list] = {}
         years = self.frame["year"] if "year" in self.frame else [None] * len(self.frame)
         self.rows = {(c, None if y is None else int(y)): i for i, (c, y) in
                      enumerate(zip(self.frame[code_col], years))}
@@ -128,13 +127,8 @@ class Index:
         i = self.rows.get((code, year))
         if i is None:
             return None
-        values = self._columns.get(column)
-        if values is None:
-            values = self._columns[column] = self.frame[column].tolist()
-        value = values[i]
-        if value is None or (isinstance(value, float) and math.isnan(value)):
-            return None
-        return float(value)
+        value = self.frame[column][i]
+        return None if value is None else float(value)
 
     def latest_year(self, code: str, column: str) -> int | None:
         key = (code, column)
@@ -144,7 +138,7 @@ class Index:
 
     def _scan_latest(self, code: str, column: str) -> int | None:
         col = self.frame[column]
-        years = [y for (c, y), i in self.rows.items() if c == code and y is not None and col.iat[i] == col.iat[i]]
+        years = [y for (c, y), i in self.rows.items() if c == code and y is not None and col[i] is not None]
         return max(years) if years else None
 
     def source(self, codes: list[str], column: str, year: int | None = None) -> Source:
@@ -342,7 +336,8 @@ def _economy(b: Builder) -> None:
     b.add("comparator.gva_per_job_gbp", comparator, "GBP", f"GVA per filled job of the comparator ({comp_name}), {y}",
           year=y, sources=(b.prod.source([comp_code], "gva_per_job_gbp", y),), formula="as published",
           reason=f"no {y} figure for {comp_code}")
-    uk_gva = b.ds["gva"].loc[b.ds["gva"]["year"] == y, "gva_gbp_m"].sum() * 1e6
+    gva = b.ds["gva"]
+    uk_gva = math.fsum(v for year, v in zip(gva["year"], gva["gva_gbp_m"]) if year == y) * 1e6
     b.add("uk.gva_gbp", uk_gva, "GBP", f"GVA of all UK councils (UK less extra-regio), {y}, current prices", year=y,
           sources=(b.gva.source(["all councils"], "gva_gbp_m", y),), formula="sum over all councils", style="gbp_bn")
     group_gva, group_jobs, with_gva, group_pop, with_pop = 0.0, 0.0, [], 0.0, []
@@ -630,10 +625,12 @@ def series_gva(ds: Dataset, members: list[Member]) -> list[tuple[int, float]]:
         c, reason = _current_codes(m)
         if not reason:
             codes += c
-    sub = frame[frame["la_code"].isin(codes)]
-    totals = sub.groupby("year")["gva_gbp_m"].agg(["sum", "count"])
-    full = totals[totals["count"] == len(codes)]
-    return [(int(y), float(v) * 1e6) for y, v in full["sum"].items()]
+    wanted = set(codes)
+    totals: dict[int, list[float]] = {}
+    for code, year, value in zip(frame["la_code"], frame["year"], frame["gva_gbp_m"]):
+        if code in wanted:
+            totals.setdefault(int(year), []).append(value)
+    return [(y, math.fsum(v) * 1e6) for y, v in sorted(totals.items()) if len(v) == len(codes)]
 
 
 def chart_series(ds: Dataset, members: list[Member]) -> dict[str, Any]:
@@ -648,5 +645,5 @@ def series_per_job(ds: Dataset, code: str, first: int = 2004) -> list[tuple[int,
     if not index:
         frame = ds["productivity"]
         for c, y, v in zip(frame["area_code"], frame["year"], frame["gva_per_job_gbp"]):
-            index.setdefault(c, []).append((int(y), None if v != v else float(v)))
+            index.setdefault(c, []).append((int(y), v))
     return [(y, v) for y, v in index.get(code, []) if y >= first]
