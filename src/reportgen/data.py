@@ -69,7 +69,7 @@ class Schema:
 class Table:
     """One validated file: its columns by name (lists, one value per row) and each row's line.
 
-    Numbers are floats (whole numbers too); an empty optional cell is None, in every kind.
+    Whole-number columns hold ints, other number columns floats; an empty optional cell is None.
     """
 
     __slots__ = ("columns", "lines")
@@ -310,14 +310,16 @@ def _fast_column(values: list[str], col: Column) -> list | None:
         return [v if v else None for v in values]
     if col.kind == "bool" or (col.required and not all(values)):
         return None
+    joined = "\n".join(values)
+    if any(c in joined for c in ", _\t\r"):  # thousands separators, spaces: checked cell by cell
+        return None
     try:
-        numbers = [float(v) if v else None for v in values]
+        convert = int if col.kind == "int" else float
+        numbers = [convert(v) if v else None for v in values]
     except ValueError:
         return None
     real = [n for n in numbers if n is not None]
-    if not all(math.isfinite(n) for n in real) or any("," in v or "_" in v or v != v.strip() for v in values):
-        return None
-    if col.kind == "int" and not all(n.is_integer() for n in real):
+    if col.kind == "float" and not all(math.isfinite(n) for n in real):
         return None
     if (col.min is not None and any(n < col.min for n in real)) or (col.max is not None and any(n > col.max for n in real)):
         return None
@@ -346,8 +348,10 @@ def _cell(text: str, col: Column, pattern: re.Pattern[str] | None) -> tuple[obje
         return None, f"'{text}' is not a number"
     if not math.isfinite(number):
         return None, f"'{text}' is not a number"
-    if col.kind == "int" and not number.is_integer():
-        return number, f"'{text}' is not a whole number"
+    if col.kind == "int":
+        if not number.is_integer():
+            return number, f"'{text}' is not a whole number"
+        number = int(number)
     if col.min is not None and number < col.min:
         return number, f"{text} is below the minimum {col.min:g}"
     if col.max is not None and number > col.max:

@@ -118,8 +118,7 @@ class Index:
         self.code_col = code_col
         self._latest: dict[tuple[str, str], int | None] = {}
         years = self.frame["year"] if "year" in self.frame else [None] * len(self.frame)
-        self.rows = {(c, None if y is None else int(y)): i for i, (c, y) in
-                     enumerate(zip(self.frame[code_col], years))}
+        self.rows = dict(zip(zip(self.frame[code_col], years), range(len(years))))
 
     def get(self, code: str | None, column: str, year: int | None = None) -> float | None:
         if code is None:
