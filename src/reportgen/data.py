@@ -20,6 +20,7 @@ CSVs, as an independent route.
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import math
 import os
@@ -31,6 +32,7 @@ from pathlib import Path
 CODE = r"[A-Z][0-9]{8}"
 COUNTING_AREA = rf"{CODE}|GI"  # Gibraltar counted in the EU referendum
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+_PADDED = re.compile(r"^[^\S\n]|[^\S\n]$", re.MULTILINE)  # a cell with a leading or trailing space
 MAX_ERRORS_PER_FILE = 10
 
 
@@ -297,21 +299,23 @@ def _convert(values: list[str], col: Column, lines: list[int], label: str, probl
 
 def _fast_column(values: list[str], col: Column) -> list | None:
     """Return the converted column when every cell is plainly valid, else None (check cell by cell)."""
+    if col.required and not all(values):
+        return None
+    joined = "\n".join(values)
+    if CONTROL.search(joined) or _PADDED.search(joined):
+        return None
     if col.kind == "str":
-        joined = "\n".join(values)
-        if col.required and ("\n\n" in "\n" + joined + "\n"):
-            return None
-        if CONTROL.search(joined) or joined != joined.strip() or "\n " in joined or " \n" in joined:
-            return None
         if col.pattern:
             pattern = re.compile(col.pattern)
             if not all(pattern.fullmatch(v) for v in values if v):
                 return None
         return [v if v else None for v in values]
-    if col.kind == "bool" or (col.required and not all(values)):
-        return None
-    joined = "\n".join(values)
-    if any(c in joined for c in ", _\t\r"):  # thousands separators, spaces: checked cell by cell
+    if col.kind == "bool":
+        try:
+            return [BOOLS[v.lower()] if v else False for v in values]
+        except KeyError:
+            return None
+    if any(c in joined for c in ",_"):  # thousands separators: checked cell by cell
         return None
     try:
         convert = int if col.kind == "int" else float
@@ -395,7 +399,13 @@ def _check_rows(frame: Table, schema: Schema, label: str) -> list[str]:
 # --------------------------------------------------------------------------- the dataset
 
 
-SCHEMA_VERSION = "2"  # bump when a schema or the frame layout changes: invalidates caches
+@functools.cache
+def _code_version() -> str:
+    """Return a digest of this module's source: a change to a schema or to the table layout
+    invalidates every cached table, with no version number to remember to bump."""
+    import hashlib
+
+    return hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:12]
 
 
 def load_dataset(data_dir: Path, members_file: Path | None = None, label_root: Path | None = None,
@@ -434,7 +444,7 @@ def _cached_frame(path: Path, schema: Schema, label: str, cache_dir: Path | None
         digest = hashlib.sha256(path.read_bytes()).hexdigest()
     except OSError:
         digest = ""
-    cached = cache_dir / f"{schema.file}.{SCHEMA_VERSION}.{digest[:32]}.pickle" if cache_dir and digest else None
+    cached = cache_dir / f"{schema.file}.{_code_version()}.{digest[:32]}.pickle" if cache_dir and digest else None
     if cached is not None and cached.is_file():
         try:
             with open(cached, "rb") as fh:
