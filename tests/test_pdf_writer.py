@@ -219,3 +219,22 @@ def test_a_long_key_figure_shrinks_instead_of_splitting_a_word() -> None:
     text = PdfReader(io.BytesIO(pdf.render(doc, THEME))).pages[0].extract_text()
     assert text.count("available") == 3
     assert "avail\n" not in text
+
+
+def test_contents_seed_saves_a_pass_and_changes_no_byte(sample_pdf: bytes, monkeypatch) -> None:
+    from reportlab.platypus.doctemplate import BaseDocTemplate
+
+    doc = every_node_document()
+    passes: list[int] = []
+    real = BaseDocTemplate.build
+    monkeypatch.setattr(BaseDocTemplate, "build", lambda self, *a, **k: (passes.append(1), real(self, *a, **k))[1])
+    unseeded, entries = pdf.render_with_toc(doc, THEME)
+    assert len(passes) >= 2 and unseeded == sample_pdf
+    assert entries and all(isinstance(page, int) for _, _, page, _ in entries)
+    passes.clear()
+    seeded, again = pdf.render_with_toc(doc, THEME, toc_seed=[list(e) for e in entries])
+    assert len(passes) == 1 and seeded == sample_pdf and again == entries
+    passes.clear()
+    stale = [[level, text, page + 1, key] for level, text, page, key in entries]  # pages moved since the seed
+    wrong, fixed = pdf.render_with_toc(doc, THEME, toc_seed=stale)
+    assert len(passes) >= 2 and wrong == sample_pdf and fixed == entries

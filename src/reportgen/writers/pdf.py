@@ -95,6 +95,20 @@ def render(doc: Document, theme: Theme, *, reference_docx: object = None, chart_
     or 'matplotlib' (charts.py's SVG, converted by svglib).
     Raise TypeError for a node type this writer does not know, ValueError for an unknown engine.
     """
+    return render_with_toc(doc, theme, chart_engine=chart_engine)[0]
+
+
+def render_with_toc(doc: Document, theme: Theme, *, chart_engine: str | None = None,
+                    toc_seed: list | None = None) -> tuple[bytes, list]:
+    """Return (PDF bytes, the contents' entries) of ``doc``; see ``render``.
+
+    A document with a contents page needs its headings' page numbers before the
+    contents can be drawn, so reportlab builds it twice. ``toc_seed``, the entries
+    of the last build of the same document, lets it stop after one pass when the
+    page numbers have not moved: reportlab's own check (the entries collected in a
+    pass equal the ones drawn) decides, so a wrong seed only costs the second pass
+    and the bytes are the same either way.
+    """
     engine = chart_engine or (theme.chart_engine if theme.chart_engine != "native" else pdf_charts.ENGINE)
     if engine not in pdf_charts.ENGINES:
         raise ValueError(f"unknown chart engine '{engine}' (known: {', '.join(pdf_charts.ENGINES)})")
@@ -103,11 +117,14 @@ def render(doc: Document, theme: Theme, *, reference_docx: object = None, chart_
     buf = io.BytesIO()
     template = _template(buf, doc, ctx)
     maker = _canvas_maker(doc.meta.footer, ctx)
-    if ctx.has_toc:
-        template.multiBuild(story, canvasmaker=maker)
-    else:
+    if not ctx.has_toc:
         template.build(story, canvasmaker=maker)
-    return buf.getvalue()
+        return buf.getvalue(), []
+    toc = next(f for f in story if isinstance(f, RLTableOfContents))
+    if toc_seed:
+        toc._entries = [tuple(e) for e in toc_seed]
+    template.multiBuild(story, canvasmaker=maker)
+    return buf.getvalue(), [list(e) for e in toc._entries]
 
 
 def register_fonts(theme: Theme) -> tuple[str, str, str, str]:
