@@ -6,7 +6,9 @@ Markdown) → Document → writers (in worker processes) → ledger and change r
 A document's key is a digest of its rendered Markdown (which holds every fact it
 prints and every chart value), its templates, the theme, reference.docx (for
 DOCX) and the reportgen version. A document whose key is unchanged and whose
-files are still the ones we wrote is skipped.
+files are still the ones we wrote is skipped. Computing the key needs the
+Markdown, but not a render: a document none of whose inputs changed (its
+templates, context and the facts it read) reuses its last Markdown (RenderCache).
 
 Every file is written to a temporary name in the same folder and renamed over
 the old one, so a failed or killed build leaves each output whole: either the
@@ -20,6 +22,7 @@ import argparse
 import hashlib
 import json
 import os
+import pickle
 import sys
 import time
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -203,7 +206,8 @@ def context_for(project: Any, target: Target) -> dict[str, Any]:
     """Return the template context: the member, all members, and chart rows built from facts."""
     facts = project.facts
     members = project.members
-    ctx: dict[str, Any] = {"group": project.config.group_name, "members": members,
+    # a list of its own: a template that sorts it in place cannot change the next document's context
+    ctx: dict[str, Any] = {"group": project.config.group_name, "members": list(members),
                            "settings": project.config.facts}
     leave = [(m.name, facts[f"city.{m.slug}.leave_pct"].value) for m in members]
     ctx["leave_rows"] = sorted(leave, key=lambda r: -r[1])
@@ -234,31 +238,188 @@ def _window(rows: list[tuple[str, float]], name: str, size: int) -> tuple[list[t
     return rows[start:start + size], True
 
 
-def templates_digest(renderer: Any, template: str) -> str:
+def templates_digest(renderer: Any, template: str, cache: RenderCache | None = None) -> str:
     """Return a digest of a template and every template it imports or includes (once per renderer)."""
-    cache = renderer.__dict__.setdefault("_digests", {})
-    if template not in cache:
-        cache[template] = _templates_digest(renderer, template)
-    return cache[template]
+    memo = renderer.__dict__.setdefault("_digests", {})
+    if template not in memo:
+        memo[template] = _templates_digest(renderer, template, cache)
+    return memo[template]
 
 
-def _templates_digest(renderer: Any, template: str) -> str:
-    import jinja2.meta
-
+def _templates_digest(renderer: Any, template: str, cache: RenderCache | None) -> str:
+    """Digest ``template`` and the templates it imports or includes; a reference computed at render
+    time (``{% include name %}``) could be any template, so then every file in the folder counts."""
     seen: dict[str, str] = {}
     todo = [template]
     while todo:
         name = todo.pop()
         if name in seen:
             continue
-        source = (renderer.templates_dir / name).read_text(encoding="utf-8")
-        seen[name] = sha256_bytes(source.encode())
         try:
-            refs = jinja2.meta.find_referenced_templates(renderer.env.parse(source))
-        except Exception:  # noqa: BLE001 - a syntax error is reported by render()
-            refs = []
+            raw = (renderer.templates_dir / name).read_bytes()
+        except OSError:  # missing: reported by render()
+            seen[name] = "missing"
+            continue
+        seen[name] = digest = sha256_bytes(raw)
+        refs = cache.references(digest, raw, renderer) if cache else _references(raw, renderer)
+        if None in refs:
+            seen["*"] = sha256_bytes(json.dumps(_folder_digests(renderer.templates_dir)).encode())
         todo += [r for r in refs if r]
     return sha256_bytes(json.dumps(sorted(seen.items())).encode())
+
+
+def _references(raw: bytes, renderer: Any) -> list[str | None]:
+    """Return the templates a template's source names (None for one computed at render time)."""
+    import jinja2.meta
+
+    try:
+        return list(jinja2.meta.find_referenced_templates(renderer.env.parse(raw.decode("utf-8"))))
+    except Exception:  # noqa: BLE001 - not UTF-8, or a syntax error: reported by render()
+        return []
+
+
+def _folder_digests(folder: Path) -> list[tuple[str, str]]:
+    return [(p.relative_to(folder).as_posix(), sha256_bytes(p.read_bytes()))
+            for p in sorted(folder.rglob("*")) if p.is_file()]
+
+
+# --------------------------------------------------------------------------- the render cache
+
+RENDERS = "renders.pickle"  # in OUT/.cache
+
+
+class RenderCache:
+    """Reuse each document's Markdown from the last build when nothing it was made from has changed.
+
+    Why this is sound. Rendering a template (sandboxed: no clock, no files, no lipsum; and nothing
+    left over from an earlier render, see Renderer.render) is a deterministic function of:
+
+    1. the template and every template it imports or includes (``templates_digest``);
+    2. the context from ``context_for`` — strings, numbers, lists and tuples, and frozen dataclasses
+       (Member, Council, FactSettings) holding only such values, so its repr shows all of it, the
+       same in every process;
+    3. reportgen's code (the helpers, formats and filters), Jinja's and Python's versions;
+    4. the facts the template asks for. Facts reach a template only through the Renderer's helpers
+       (fact, text, value, reason, has), and every call records its id (``Usage.touched``), a
+       missing id included.
+
+    1–3 make an entry's key. For 4, the entry keeps a digest of each fact the render asked for (of
+    the whole Fact: value, unit, style, reason, sources; None for an id that does not exist). If all
+    are unchanged, a render would ask the same questions in the same order and get the same answers
+    — it can only branch on what it asked — so it would produce the same Markdown and the same
+    Usage, which are reused. A fact it never asked for cannot have changed its output. So after a
+    one-figure correction only the documents that read that figure are rendered again.
+
+    Anything else renders afresh: no entry, another key, a changed fact, a context whose repr holds
+    an object address, a damaged or unreadable cache file, or ``--force`` (nothing is reused; the
+    entries are stored for the next build). The file also keeps the templates each template source
+    references (by the source's sha256), so an unchanged template is not parsed again. It is only
+    an optimisation: deleting it costs one full render.
+    """
+
+    def __init__(self, path: Path, facts: Any, code: str, trust: bool = True):
+        import jinja2
+
+        self.path = path
+        self.facts = facts
+        self.trust = trust
+        self.versions = [code, jinja2.__version__, sys.version]
+        stored = self._read(path)
+        if not (isinstance(stored, dict) and stored.get("versions") == self.versions):
+            stored = {}
+        renders, refs = stored.get("renders"), stored.get("references")
+        self.old: dict[str, tuple] = renders if isinstance(renders, dict) else {}
+        self.old_refs: dict[str, list] = refs if isinstance(refs, dict) else {}
+        self.new: dict[str, tuple] = {}
+        self.new_refs: dict[str, list] = {}
+        self.rendered = self.reused = 0
+        self._fact_digests: dict[Any, str | None] = {}
+        self._reprs: dict[int, tuple[Any, str]] = {}
+
+    def render(self, renderer: Any, target: Target, templates: str, context: dict[str, Any]) -> tuple[str, Any]:
+        """Return (Markdown, Usage) of ``target``: the stored ones if still valid, else rendered now."""
+        from .templating import Usage
+
+        key = self._key(target.template, templates, context)
+        entry = self.old.get(target.name) if key and self.trust else None
+        try:
+            if entry is not None and entry[0] == key and all(self._fact(i) == d for i, d in entry[4].items()):
+                self.new[target.name] = entry
+                self.reused += 1
+                return entry[1], Usage({i: list(t) for i, t in entry[2].items()}, set(entry[3]))
+        except (TypeError, ValueError, IndexError, AttributeError):
+            pass  # a damaged entry: render
+        text, usage = renderer.render(target.template, **context)
+        self.rendered += 1
+        if key:
+            self.new[target.name] = (key, text, usage.printed, usage.read,
+                                     {i: self._fact(i) for i in usage.touched})
+        return text, usage
+
+    def references(self, digest: str, raw: bytes, renderer: Any) -> list[str | None]:
+        """Return the templates the source ``raw`` (sha256 ``digest``) references, parsing it only if new."""
+        if digest not in self.new_refs:
+            known = self.old_refs.get(digest) if self.trust else None
+            self.new_refs[digest] = known if isinstance(known, list) else _references(raw, renderer)
+        return self.new_refs[digest]
+
+    def save(self, keep_others: bool) -> None:
+        """Write this build's entries (and, for a build of some cities, the others), atomically."""
+        renders = {**self.old, **self.new} if keep_others else self.new
+        refs = {**self.old_refs, **self.new_refs} if keep_others else self.new_refs
+        if self.rendered == 0 and renders.keys() == self.old.keys() and refs.keys() == self.old_refs.keys():
+            return  # every entry reused: the file already says this
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
+            with open(tmp, "wb") as fh:
+                pickle.dump({"versions": self.versions, "renders": renders, "references": refs}, fh,
+                            protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, self.path)
+        except OSError:
+            pass  # the cache is an optimisation only
+
+    @staticmethod
+    def _read(path: Path) -> Any:
+        try:
+            with open(path, "rb") as fh:
+                return pickle.load(fh)
+        except Exception:  # noqa: BLE001 - absent or damaged: everything renders
+            return None
+
+    def _key(self, template: str, templates: str, context: dict[str, Any]) -> str | None:
+        """Return the digest of the template, the context and the code; None if the context has no stable repr."""
+        text = repr([template, templates]) + self._repr(context)
+        return None if " at 0x" in text else sha256_bytes(text.encode())
+
+    def _repr(self, value: Any) -> str:
+        """Return ``repr(value)``, but with each frozen dataclass in it (a member, the settings) replaced
+        by the digest of its repr, taken once per build: it cannot change, and 382 factsheets would
+        otherwise spend 0.5 s on the list of members in every context."""
+        seen = self._reprs.get(id(value))
+        if seen is not None and seen[0] is value:
+            return seen[1]
+        if type(value) is dict:
+            return "{" + ", ".join(f"{self._repr(k)}: {self._repr(v)}" for k, v in value.items()) + "}"
+        if type(value) is list:
+            return "[" + ", ".join(map(self._repr, value)) + "]"
+        if type(value) is tuple:
+            return "(" + ", ".join(map(self._repr, value)) + ("," if len(value) == 1 else "") + ")"
+        params = getattr(type(value), "__dataclass_params__", None)
+        if params is not None and params.frozen:
+            text = repr(value)
+            if " at 0x" not in text:  # else kept whole, for _key to see
+                text = f"<{type(value).__name__} {sha256_bytes(text.encode())}>"
+            self._reprs[id(value)] = (value, text)  # the value is kept, so its id is not reused
+            return text
+        return repr(value)
+
+    def _fact(self, fact_id: Any) -> str | None:
+        """Return the digest of the fact with this id as it is now (None: there is none)."""
+        if fact_id not in self._fact_digests:
+            self._fact_digests[fact_id] = (sha256_bytes(repr(self.facts[fact_id]).encode())
+                                           if fact_id in self.facts else None)
+        return self._fact_digests[fact_id]
 
 
 # --------------------------------------------------------------------------- the build
@@ -479,6 +640,7 @@ def _build(opts: Options, config: Config, formats, out: Path, print_profile: boo
     renderer = Renderer(config.templates_dir, project.facts, cache_dir=out / ".cache")
     old = Ledger.read(out / LEDGER)
     base = {"version": __version__, "code": code_digest(), "theme": theme.digest, "print": print_profile}
+    cache = RenderCache(out / ".cache" / RENDERS, project.facts, base["code"], trust=not opts.force)
     summary = Summary(out=out)
     rendered: list[Rendered] = []
     written: list[str] = []
@@ -488,7 +650,7 @@ def _build(opts: Options, config: Config, formats, out: Path, print_profile: boo
         # template writes nothing); the workers render each parsed document to bytes meanwhile.
         # A skipped document's Markdown is unchanged since it last parsed, and its ledger entry is kept.
         for target in targets:
-            r = _render(renderer, project, target)
+            r = _render(renderer, project, target, cache)
             rendered.append(r)
             files = _files_to_write(r, formats, base, ref_digest, out, old, opts.force, summary)
             if files:
@@ -498,6 +660,7 @@ def _build(opts: Options, config: Config, formats, out: Path, print_profile: boo
     except BaseException:
         workers.cancel()
         raise
+    cache.save(keep_others=bool(opts.cities))
     lap("templates and Markdown → Document")
     remove_stale_temporaries(out)
     hashes = workers.write_all(summary)
@@ -553,10 +716,16 @@ def _files_to_write(r: Rendered, formats, base: dict, ref_digest: str, out: Path
     return files
 
 
-def _render(renderer: Any, project: Any, target: Target) -> Rendered:
-    text, usage = renderer.render(target.template, **context_for(project, target))
+def _render(renderer: Any, project: Any, target: Target, cache: RenderCache | None = None) -> Rendered:
+    """Render one target (or reuse its Markdown from ``cache``, which is the same: see RenderCache)."""
+    context = context_for(project, target)
+    digest = templates_digest(renderer, target.template, cache)
+    if cache is None:
+        text, usage = renderer.render(target.template, **context)
+    else:
+        text, usage = cache.render(renderer, target, digest, context)
     values = {fact_id: project.facts[fact_id].value for fact_id in usage.printed}
-    return Rendered(target, text, templates_digest(renderer, target.template), values=values)
+    return Rendered(target, text, digest, values=values)
 
 
 def _parse_all(rendered: list[Rendered], renderer: Any) -> None:

@@ -68,10 +68,17 @@ def first_upper(text: Any) -> Any:
 
 @dataclass
 class Usage:
-    """The facts one render asked for: id → printed texts (value() lookups print nothing)."""
+    """The facts one render asked for: ``printed`` id → printed texts (fact(), text()); ``read`` the
+    ids value(), reason() and has() looked at, which print nothing (has() records an id that does not
+    exist too: its answer would change if the fact appeared)."""
 
     printed: dict[str, list[str]] = field(default_factory=dict)
     read: set[str] = field(default_factory=set)
+
+    @property
+    def touched(self) -> set[str]:
+        """Every fact id the render asked for: its output depends on no other fact (build.RenderCache)."""
+        return set(self.printed) | self.read
 
 
 class Renderer:
@@ -97,6 +104,7 @@ class Renderer:
             keep_trailing_newline=True,
             auto_reload=False,
         )
+        del self.env.globals["lipsum"]  # random text: a render must be a function of its inputs
         self.env.globals.update(globals_ or {})
         self.env.globals.update(fact=self.fact, text=self.text, first_time=self.first_time, value=self.value, reason=self.reason, has=self.has,
                                 chart_data=self.chart_data, plain=self.plain)
@@ -180,6 +188,11 @@ class Renderer:
         """Return (Markdown, usage) of one template; raise TemplateError naming file and line."""
         self.usage = Usage()
         self._seen: set[str] = set()
+        # Jinja keeps an imported template's module (its top-level code run once, its macros) on the
+        # template for the next render. Drop it, so each render runs that code again and records the
+        # facts it reads: a render then depends on nothing an earlier render did (build.RenderCache).
+        for loaded in (self.env.cache or {}).values():
+            loaded._module = None
         try:
             template = self.env.get_template(template_name)
             text = template.render(**context)
