@@ -238,3 +238,24 @@ def test_contents_seed_saves_a_pass_and_changes_no_byte(sample_pdf: bytes, monke
     stale = [[level, text, page + 1, key] for level, text, page, key in entries]  # pages moved since the seed
     wrong, fixed = pdf.render_with_toc(doc, THEME, toc_seed=stale)
     assert len(passes) >= 2 and wrong == sample_pdf and fixed == entries
+
+
+def test_bookmarks_and_links_point_at_the_page_they_name(reader: PdfReader) -> None:
+    """Pages are held back to print "of Y"; bookmarks made meanwhile must still land on their own page."""
+    texts = [squash(t) for t in page_texts(reader)]
+    pages = {p.indirect_reference.idnum: i for i, p in enumerate(reader.pages)}
+
+    def walk(items):
+        for item in items:
+            if isinstance(item, list):
+                yield from walk(item)
+            else:
+                yield item
+
+    landed = [(item.title, reader.get_destination_page_number(item)) for item in walk(reader.outline)]
+    assert len({page for _, page in landed}) > 1
+    for title, page in landed:
+        assert squash(title) in texts[page], (title, page)
+    targets = [pages[a.get_object()["/Dest"][0].idnum] for p in reader.pages for a in p.get("/Annots") or []
+               if "/Dest" in a.get_object()]
+    assert targets and max(targets) > 0  # contents and note links reach past the first page

@@ -37,6 +37,7 @@ LEDGER = "facts.json"
 PREVIOUS_LEDGER = "facts.previous.json"
 CHANGES = "CHANGES.md"
 PAPER = "position-paper"
+TOC_SEEDS = "toc.json"  # in OUT/.cache: each PDF's contents entries, to build it in one pass next time
 
 
 class Stopwatch:
@@ -80,6 +81,7 @@ class Rendered:
     keys: dict[str, str] = field(default_factory=dict)
     document: Any = None
     values: dict[str, float | None] = field(default_factory=dict)
+    located: list[dict[str, str]] | None = None  # where each fact stands (ledger.locate_facts), from a worker
 
 
 # --------------------------------------------------------------------------- small utilities
@@ -108,13 +110,18 @@ def sha256_file(path: Path) -> str | None:
 
 def atomic_write(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` via a temporary file in the same folder and a rename."""
+    os.replace(write_temporary(path, data), path)
+
+
+def write_temporary(path: Path, data: bytes) -> Path:
+    """Write ``data`` to a temporary file next to ``path``, flushed to disk; return its name."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     with open(tmp, "wb") as fh:
         fh.write(data)
         fh.flush()
         os.fsync(fh.fileno())
-    os.replace(tmp, path)
+    return tmp
 
 
 def remove_stale_temporaries(out: Path) -> None:
@@ -166,21 +173,53 @@ def _warm(theme_path: str, print_profile: bool, reference: str, formats: tuple[s
     from .theme import load_theme
     from .writers import get_writer
 
+    from . import ledger, markdown  # noqa: F401 - the worker parses and locates facts
+
     theme = load_theme(theme_path)
     _WORKER["theme"] = theme.with_print(print_profile) if print_profile else theme
     _WORKER["reference"] = Path(reference)
     for fmt in formats:
-        get_writer(fmt)
+        writer = get_writer(fmt)
+        if hasattr(writer, "warm"):
+            writer.warm(_WORKER["theme"], _WORKER["reference"])
 
 
-def render_document(doc: Any, formats: list[str]) -> dict[str, bytes]:
-    """Return ``doc`` rendered in each format (in a worker, or in-process with --jobs 1)."""
+def render_document(doc: Any, formats: list[str], toc_seed: list | None = None) -> tuple[dict[str, bytes], list]:
+    """Return (``doc`` rendered in each format, the PDF's contents entries), in a worker or in-process.
+
+    ``toc_seed`` is the PDF's contents entries from the last build (see writers.pdf.render_with_toc).
+    """
     from .writers import get_writer
 
     if not _WORKER:
         raise RuntimeError("worker not initialised")
-    return {fmt: get_writer(fmt).render(doc, _WORKER["theme"], reference_docx=_WORKER["reference"])
-            for fmt in formats}
+    out: dict[str, bytes] = {}
+    toc: list = []
+    for fmt in formats:
+        writer = get_writer(fmt)
+        if fmt == "pdf":
+            out[fmt], toc = writer.render_with_toc(doc, _WORKER["theme"], toc_seed=toc_seed)
+        else:
+            out[fmt] = writer.render(doc, _WORKER["theme"], reference_docx=_WORKER["reference"])
+    return out, toc
+
+
+def render_markdown(markdown: str, source: str, formats: list[str], toc_seed: list | None = None) -> dict[str, Any]:
+    """Parse a rendered template and render it in each format (in a worker, or in-process).
+
+    Return {"data": format → bytes, "toc": contents entries, "facts": where each fact stands},
+    or {"error": (line, line text, message)} for a Markdown error, which the build maps back
+    to the template's line (an exception would have to survive pickling between processes).
+    """
+    from .ledger import locate_facts
+    from .markdown import MarkdownError, parse
+
+    try:
+        doc = parse(markdown, source=source)
+    except MarkdownError as exc:
+        return {"error": (exc.line, exc.line_text, exc.message)}
+    data, toc = render_document(doc, formats, toc_seed)
+    return {"data": data, "toc": toc, "facts": locate_facts(doc)}
 
 
 # --------------------------------------------------------------------------- planning
@@ -490,7 +529,8 @@ def build(opts: Options) -> Summary:
     if not opts.force and _nothing_changed(out, inputs, formats):
         return Summary(skipped=["(all)"], changes_text="No figures changed.", out=out,
                        seconds=time.perf_counter() - started, skipped_count=_count_files(out, formats))
-    workers = Workers(jobs, config, print_profile, formats)
+    rebuild = not opts.force and (out / LEDGER).is_file()
+    workers = Workers(jobs, config, print_profile, formats, rebuild, out / ".cache" / TOC_SEEDS)
     workers.start()  # something changed: let the workers import the writers while we load data
     try:
         return _build(opts, config, formats, out, print_profile, workers, started, inputs)
@@ -557,39 +597,62 @@ def _is_docx(path: Path) -> bool:
 
 
 class Workers:
-    """The process pool, started early for a full build and only when needed for an incremental one."""
+    """The worker processes, started before the data are loaded so their imports overlap it.
 
-    def __init__(self, jobs: int, config: Config, print_profile: bool, formats: tuple[str, ...]):
+    A full build shares one pool: every worker imports every writer and takes whole
+    documents, which balances 21 documents well. A rebuild (a previous build exists and
+    --force is not given) usually rewrites only a factsheet and the paper, so it gets one
+    pool per format instead: a PDF worker imports only reportlab and a DOCX worker only
+    python-docx, which halves the import work on the critical path, and each file is its
+    own task.
+    """
+
+    def __init__(self, jobs: int, config: Config, print_profile: bool, formats: tuple[str, ...],
+                 rebuild: bool = False, toc_file: Path | None = None):
         self.jobs = jobs
-        self.args = (str(config.theme_file), print_profile, str(config.reference_docx), formats)
-        self.pool: ProcessPoolExecutor | None = None
+        self.formats = formats
+        self.args = (str(config.theme_file), print_profile, str(config.reference_docx))
+        self.by_format = rebuild and jobs >= 2 and len(formats) > 1
+        self.pools: dict[str, ProcessPoolExecutor] = {}  # format → pool ("*" for the shared one)
         self.used = False
         self.pending: list[tuple[Any, list[tuple[str, str]], Future | None]] = []
-        self.split = False  # set by the build when only a few documents changed
+        self.toc_file = toc_file
+        self.toc_seeds: dict[str, list] = _read_json(toc_file) if toc_file else {}
+        self.toc_changed = False
 
     def start(self) -> None:
-        if self.pool is not None or self.jobs <= 1:
+        if self.pools or self.jobs <= 1:
             return
         import multiprocessing
 
         ctx = multiprocessing.get_context("fork" if sys.platform.startswith("linux") else "spawn")
-        self.pool = ProcessPoolExecutor(max_workers=self.jobs, mp_context=ctx, initializer=_warm_worker,
-                                        initargs=(os.getpid(), *self.args))
-        for _ in range(self.jobs):  # start the workers now, so they import while we load data
-            self.pool.submit(int, 0)
+        if self.by_format:
+            sizes = {"pdf": self.jobs - self.jobs // 2, "docx": self.jobs // 2}  # PDF is the slower writer
+            groups = {fmt: ((fmt,), sizes.get(fmt, 1)) for fmt in self.formats}
+        else:
+            groups = {"*": (self.formats, self.jobs)}
+        for name, (formats, size) in groups.items():
+            pool = ProcessPoolExecutor(max_workers=size, mp_context=ctx, initializer=_warm_worker,
+                                       initargs=(os.getpid(), *self.args, formats))
+            for _ in range(size):  # start the workers now, so they import while we load data
+                pool.submit(int, 0)
+            self.pools[name] = pool
 
     def submit(self, r: Rendered, files: list[tuple[str, str]]) -> None:
-        """Start rendering one document's files; they are written only by ``write_all``."""
-        formats = [fmt for fmt, _ in files]
-        if self.pool is None:
+        """Start parsing and rendering one document's files; they are written only by ``write_all``."""
+        seed = self.toc_seeds.get(r.target.name)
+        source = f"{r.target.template} (rendered)"
+        if not self.pools:
             self.pending.append((r, files, None))
             return
         self.used = True
-        if self.split:  # a small rebuild (a factsheet and the paper): one task per file uses every worker
+        if self.by_format:
             for fmt, path in files:
-                self.pending.append((r, [(fmt, path)], self.pool.submit(render_document, r.document, [fmt])))
+                fut = self.pools[fmt].submit(render_markdown, r.markdown, source, [fmt], seed)
+                self.pending.append((r, [(fmt, path)], fut))
         else:
-            self.pending.append((r, files, self.pool.submit(render_document, r.document, formats)))
+            self.pending.append((r, files, self.pools["*"].submit(render_markdown, r.markdown, source,
+                                                                  [fmt for fmt, _ in files], seed)))
 
     def cancel(self) -> None:
         for _, _, fut in self.pending:
@@ -597,31 +660,76 @@ class Workers:
                 fut.cancel()
         self.pending.clear()
 
-    def write_all(self, summary: Summary) -> dict[tuple[str, str], str]:
-        """Wait for every rendering, write each file atomically; return (name, fmt) → sha256."""
+    def write_all(self, summary: Summary, renderer: Any) -> dict[tuple[str, str], str]:
+        """Wait for every rendering, then put every file in place; return (name, fmt) → sha256.
+
+        Each file goes to a temporary name as it arrives; only when every document has parsed
+        and rendered are they renamed over the outputs, so a bad template replaces nothing.
+        """
         from .progress import Progress
 
         hashes: dict[tuple[str, str], str] = {}
-        if self.pending and self.pool is None and not _WORKER:
-            _warm(*self.args)
-        with Progress(sum(len(files) for _, files, _ in self.pending)) as progress:
-            for r, files, fut in self.pending:
-                data = fut.result() if fut is not None else render_document(r.document, [f for f, _ in files])
-                for fmt, path in files:
-                    atomic_write(Path(path), data[fmt])
-                    hashes[(r.target.name, fmt)] = sha256_bytes(data[fmt])
-                    summary.written.append(f"{r.target.name}.{fmt}")
-                    progress.advance(f"{r.target.name}.{fmt}")
+        staged: list[tuple[Path, Path]] = []
+        if self.pending and not self.pools and not _WORKER:
+            _warm(*self.args, self.formats)
+        try:
+            with Progress(sum(len(files) for _, files, _ in self.pending)) as progress:
+                for r, files, fut in self.pending:
+                    seed = self.toc_seeds.get(r.target.name)
+                    result = (fut.result() if fut is not None else
+                              render_markdown(r.markdown, f"{r.target.template} (rendered)", [f for f, _ in files], seed))
+                    if "error" in result:
+                        raise _markdown_error(r, renderer, *result["error"])
+                    r.located = result["facts"]
+                    if result["toc"] and result["toc"] != seed:
+                        self.toc_seeds[r.target.name] = result["toc"]
+                        self.toc_changed = True
+                    for fmt, path in files:
+                        data = result["data"][fmt]
+                        staged.append((write_temporary(Path(path), data), Path(path)))
+                        hashes[(r.target.name, fmt)] = sha256_bytes(data)
+                        summary.written.append(f"{r.target.name}.{fmt}")
+                        progress.advance(f"{r.target.name}.{fmt}")
+        except BaseException:
+            self.cancel()
+            for tmp, _ in staged:
+                tmp.unlink(missing_ok=True)
+            raise
+        for tmp, path in staged:
+            os.replace(tmp, path)
         self.pending.clear()
+        if self.toc_changed:
+            _write_json(self.toc_file, self.toc_seeds)
         return hashes
 
     def close(self) -> None:
-        if self.pool is None:
-            return
-        if not self.used:  # nothing to write: do not wait for the workers to finish importing
-            for process in list(getattr(self.pool, "_processes", {}).values()):
-                process.terminate()
-        self.pool.shutdown(wait=True, cancel_futures=True)
+        for pool in self.pools.values():
+            if not self.used:  # nothing to write: do not wait for the workers to finish importing
+                for process in list(getattr(pool, "_processes", {}).values()):
+                    process.terminate()
+            pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _read_json(path: Path) -> dict:
+    """Return a JSON object from the cache, or {} when it is absent or damaged."""
+    try:
+        value = json.loads(path.read_text(encoding="utf-8"))
+        return value if isinstance(value, dict) else {}
+    except (OSError, ValueError):
+        return {}
+
+
+def _write_json(path: Path | None, value: dict) -> None:
+    """Write a cache file atomically; a cache that cannot be written is simply not kept."""
+    if path is None:
+        return
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(value, ensure_ascii=False, sort_keys=True), encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError:
+        pass
 
 
 def _build(opts: Options, config: Config, formats, out: Path, print_profile: bool, workers: Workers,
@@ -644,17 +752,16 @@ def _build(opts: Options, config: Config, formats, out: Path, print_profile: boo
     summary = Summary(out=out)
     rendered: list[Rendered] = []
     written: list[str] = []
-    workers.split = bool(old.documents) and not opts.force
     try:
-        # Render every template and parse every document to write before writing anything (a bad
-        # template writes nothing); the workers render each parsed document to bytes meanwhile.
-        # A skipped document's Markdown is unchanged since it last parsed, and its ledger entry is kept.
+        # Render every template before writing anything (a bad template writes nothing); the workers
+        # parse each document and render it to bytes meanwhile, and write_all renames the files into
+        # place only when all have succeeded. A skipped document's Markdown is unchanged since it last
+        # parsed, and its ledger entry is kept.
         for target in targets:
             r = _render(renderer, project, target, cache)
             rendered.append(r)
             files = _files_to_write(r, formats, base, ref_digest, out, old, opts.force, summary)
             if files:
-                _parse_all([r], renderer)
                 written.append(r.target.name)
                 workers.submit(r, files)
     except BaseException:
@@ -663,7 +770,7 @@ def _build(opts: Options, config: Config, formats, out: Path, print_profile: boo
     cache.save(keep_others=bool(opts.cities))
     lap("templates and Markdown → Document")
     remove_stale_temporaries(out)
-    hashes = workers.write_all(summary)
+    hashes = workers.write_all(summary, renderer)
     lap("DOCX and PDF (workers)")
     new = old.updated(rendered, hashes, formats, locate_facts, theme.digest, ref_digest)
     new.inputs = inputs
@@ -729,15 +836,20 @@ def _render(renderer: Any, project: Any, target: Target, cache: RenderCache | No
 
 
 def _parse_all(rendered: list[Rendered], renderer: Any) -> None:
-    """Parse every document before writing anything: a bad template stops the build with nothing written."""
+    """Parse every document (for ``reportgen check``); raise TemplateError naming the template's line."""
     from .markdown import MarkdownError, parse
 
     for r in rendered:
         try:
             r.document = parse(r.markdown, source=f"{r.target.template} (rendered)")
         except MarkdownError as exc:
-            line = renderer.source_line(r.target.template, exc.line_text)
-            where = f"templates/{r.target.template}:{line}" if line else f"templates/{r.target.template} (rendered line {exc.line})"
-            from .templating import TemplateError
+            raise _markdown_error(r, renderer, exc.line, exc.line_text, exc.message) from None
 
-            raise TemplateError(f"{where}: {exc.message}") from None
+
+def _markdown_error(r: Rendered, renderer: Any, line: int, line_text: str, message: str) -> Exception:
+    """Return the TemplateError for a Markdown error, at the template line it came from when known."""
+    from .templating import TemplateError
+
+    at = renderer.source_line(r.target.template, line_text)
+    where = f"templates/{r.target.template}:{at}" if at else f"templates/{r.target.template} (rendered line {line})"
+    return TemplateError(f"{where}: {message}")

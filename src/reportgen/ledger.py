@@ -176,6 +176,8 @@ class Ledger:
 
     def _facts(self, name: str, r: Any, locate: Callable) -> list[dict[str, Any]]:
         """Return where the document's facts stand: located afresh, or (skipped) as last recorded."""
+        if getattr(r, "located", None) is not None:
+            return [dict(f, value=r.values.get(f["id"])) for f in r.located]
         if r.document is not None:
             return [dict(f, value=r.values.get(f["id"])) for f in locate(r.document)]
         return [dict(f, value=r.values.get(f["id"], f.get("value")))

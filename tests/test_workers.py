@@ -1,0 +1,126 @@
+"""The build's workers: one pool per format on a rebuild, Markdown parsed in the workers, and the
+contents seed that lets the paper's PDF build in one pass. Each is checked on real outputs."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from reportgen.build import LEDGER, TOC_SEEDS, Options, Workers, build
+from reportgen.config import load_config
+from reportgen.templating import TemplateError
+
+from .conftest import copy_project, edit_csv
+
+FS = "templates/factsheet.md.j2"
+
+
+def digests(out: Path) -> dict[str, str]:
+    return {str(p.relative_to(out)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(out.rglob("*")) if p.suffix in (".docx", ".pdf")}
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> Path:
+    project = copy_project(tmp_path_factory.mktemp("workers") / "proj")
+    build(Options(project=project, jobs=2))
+    return project
+
+
+@pytest.fixture
+def fresh(tmp_path: Path, built: Path) -> Path:
+    dest = tmp_path / "proj"
+    shutil.copytree(built, dest)
+    return dest
+
+
+def bump_hull_gva(project: Path) -> None:
+    """Add £250m to Hull's 2016 GVA: small enough to change no member's rank."""
+    path = project / "data" / "gva.csv"
+    with path.open(encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    line, row = next((i, r) for i, r in enumerate(rows, 2) if r["la_code"] == "E06000010" and r["year"] == "2016")
+    edit_csv(path, line, "gva_gbp_m", repr(float(row["gva_gbp_m"]) + 250.0))
+
+
+@pytest.mark.parametrize("rebuild, jobs, formats, expected", [
+    (True, 2, ("docx", "pdf"), True),
+    (False, 2, ("docx", "pdf"), False),  # a first build or --force shares one pool: 21 documents balance better
+    (True, 1, ("docx", "pdf"), False),  # --jobs 1 renders in-process
+    (True, 2, ("pdf",), False),
+])
+def test_a_rebuild_gets_one_pool_per_format(built: Path, rebuild, jobs, formats, expected) -> None:
+    workers = Workers(jobs, load_config(built), False, formats, rebuild)
+    assert workers.by_format is expected
+
+
+def test_the_contents_seed_is_the_papers_contents(built: Path) -> None:
+    seeds = json.loads((built / "output" / ".cache" / TOC_SEEDS).read_text(encoding="utf-8"))
+    paper = seeds["position-paper"]
+    reader = PdfReader(built / "output" / "position-paper.pdf")
+    outline = {item.title: reader.get_destination_page_number(item) + 1
+               for item in reader.outline if not isinstance(item, list)}
+    assert len(paper) >= 5
+    for level, title, page, _key in paper:
+        if level == 0:  # every top-level entry is a bookmark on the page the contents give
+            assert outline[title] == page
+    assert not any(name.startswith("factsheets/") for name in seeds)  # factsheets have no contents page
+
+
+def test_a_rebuild_with_seeds_builds_the_paper_in_one_pass_and_writes_the_same(fresh: Path, tmp_path: Path,
+                                                                            monkeypatch) -> None:
+    from reportlab.platypus.doctemplate import BaseDocTemplate
+
+    passes: list[str] = []
+    real = BaseDocTemplate.build
+
+    def counting(self, flowables, *args, **kwargs):
+        passes.append(self.title)
+        return real(self, flowables, *args, **kwargs)
+
+    monkeypatch.setattr(BaseDocTemplate, "build", counting)
+    bump_hull_gva(fresh)
+    summary = build(Options(project=fresh, jobs=1))  # in-process, so the passes can be counted
+    assert sorted(summary.written) == ["factsheets/hull.docx", "factsheets/hull.pdf",
+                                       "position-paper.docx", "position-paper.pdf"]
+    paper_passes = [t for t in passes if "Hull" not in t]
+    assert len(paper_passes) == 1, passes
+    scratch = tmp_path / "scratch"
+    monkeypatch.setattr(BaseDocTemplate, "build", real)
+    build(Options(project=fresh, out=scratch, force=True, jobs=2))
+    assert digests(fresh / "output") == digests(scratch)
+
+
+def test_a_damaged_seed_file_is_ignored(fresh: Path, tmp_path: Path) -> None:
+    (fresh / "output" / ".cache" / TOC_SEEDS).write_text("{not json", encoding="utf-8")
+    bump_hull_gva(fresh)
+    build(Options(project=fresh, jobs=2))
+    scratch = tmp_path / "scratch"
+    build(Options(project=fresh, out=scratch, force=True, jobs=2))
+    assert digests(fresh / "output") == digests(scratch)
+    assert "position-paper" in json.loads((fresh / "output" / ".cache" / TOC_SEEDS).read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_markdown_error_found_by_a_worker_names_the_template_line_and_replaces_nothing(
+        fresh: Path, jobs: int) -> None:
+    out = fresh / "output"
+    before = digests(out)
+    ledger = (out / LEDGER).read_bytes()
+    path = fresh / FS
+    lines = path.read_text(encoding="utf-8").split("\n")
+    at = next(i for i, text in enumerate(lines) if text.startswith("## People and work"))
+    lines.insert(at, ":::{pie}\n:::")
+    path.write_text("\n".join(lines), encoding="utf-8")
+    with pytest.raises(TemplateError) as err:
+        build(Options(project=fresh, jobs=jobs))
+    assert str(err.value).startswith(f"{FS}:{at + 1}: ")
+    assert "pie" in str(err.value)
+    assert digests(out) == before and (out / LEDGER).read_bytes() == ledger
+    assert not list(out.rglob(".*.tmp"))
