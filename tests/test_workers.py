@@ -124,3 +124,19 @@ def test_a_markdown_error_found_by_a_worker_names_the_template_line_and_replaces
     assert "pie" in str(err.value)
     assert digests(out) == before and (out / LEDGER).read_bytes() == ledger
     assert not list(out.rglob(".*.tmp"))
+
+
+def test_a_small_rebuild_keeps_each_format_in_its_pool_and_a_large_one_shares_the_pdfs(built: Path) -> None:
+    from types import SimpleNamespace
+
+    def routed(documents: int) -> list[tuple[str, str]]:
+        workers = Workers(2, load_config(built), False, ("docx", "pdf"), rebuild=True)
+        workers.pools = {"docx": SimpleNamespace(_max_workers=1), "pdf": SimpleNamespace(_max_workers=1)}
+        weights = [5.0] + [1.0] * (documents - 1)  # the paper, then factsheets
+        return [(fmt, workers._route(fmt, w)) for w in weights for fmt in ("docx", "pdf")]
+
+    assert all(fmt == pool for fmt, pool in routed(2))  # the paper and one factsheet: no second import
+    every = routed(21)
+    assert all(pool == "docx" for fmt, pool in every if fmt == "docx")
+    moved = sum(1 for fmt, pool in every if fmt == "pdf" and pool == "docx")
+    assert 1 <= moved <= 6  # the DOCX worker, once done, takes a share of the PDFs (after importing reportlab)

@@ -525,14 +525,14 @@ def build(opts: Options) -> Summary:
         raise UsageError("--jobs must be 1 or more")
     _check_output_folder(out)
     _check_assets(config, formats)
-    inputs = inputs_digest(config, formats, opts.cities, print_profile)
-    if not opts.force and _nothing_changed(out, inputs, formats):
-        return Summary(skipped=["(all)"], changes_text="No figures changed.", out=out,
-                       seconds=time.perf_counter() - started, skipped_count=_count_files(out, formats))
     rebuild = not opts.force and (out / LEDGER).is_file()
     workers = Workers(jobs, config, print_profile, formats, rebuild, out / ".cache" / TOC_SEEDS)
-    workers.start()  # something changed: let the workers import the writers while we load data
+    workers.start()  # let the workers import the writers while we check the inputs and load data
     try:
+        inputs = inputs_digest(config, formats, opts.cities, print_profile)
+        if not opts.force and _nothing_changed(out, inputs, formats):
+            return Summary(skipped=["(all)"], changes_text="No figures changed.", out=out,
+                           seconds=time.perf_counter() - started, skipped_count=_count_files(out, formats))
         return _build(opts, config, formats, out, print_profile, workers, started, inputs)
     finally:
         workers.close()
@@ -619,6 +619,8 @@ class Workers:
         self.toc_file = toc_file
         self.toc_seeds: dict[str, list] = _read_json(toc_file) if toc_file else {}
         self.toc_changed = False
+        self.load: dict[str, float] = {fmt: 0.0 for fmt in formats}
+        self.imported: set[tuple[str, str]] = set()
 
     def start(self) -> None:
         if self.pools or self.jobs <= 1:
@@ -638,6 +640,24 @@ class Workers:
                 pool.submit(int, 0)
             self.pools[name] = pool
 
+    # Relative costs for routing a rebuild's files: rendering one document in each format (a
+    # factsheet's DOCX = 1), and importing a writer a worker has not warmed (reportlab and its fonts).
+    COST = {"pdf": 2.0, "docx": 1.0}
+    IMPORT = {"pdf": 20.0, "docx": 6.0}
+
+    def _route(self, fmt: str, weight: float) -> str:
+        """Return the pool for one file: its own format's, unless the other is so much less busy
+        that it pays to import a second writer there (a rebuild that rewrites every document)."""
+        def finish(name: str) -> float:
+            extra = 0.0 if name == fmt or (name, fmt) in self.imported else self.IMPORT.get(fmt, 0.0)
+            size = self.pools[name]._max_workers  # type: ignore[attr-defined]
+            return (self.load[name] + extra + self.COST.get(fmt, 1.0) * weight) / size
+        best = min(self.pools, key=lambda name: (finish(name), name != fmt))
+        self.load[best] += self.COST.get(fmt, 1.0) * weight + (0.0 if best == fmt or (best, fmt) in self.imported
+                                                               else self.IMPORT.get(fmt, 0.0))
+        self.imported.add((best, fmt))
+        return best
+
     def submit(self, r: Rendered, files: list[tuple[str, str]]) -> None:
         """Start parsing and rendering one document's files; they are written only by ``write_all``."""
         seed = self.toc_seeds.get(r.target.name)
@@ -647,8 +667,9 @@ class Workers:
             return
         self.used = True
         if self.by_format:
+            weight = max(1.0, len(r.markdown) / 6000)  # the paper is several factsheets' work
             for fmt, path in files:
-                fut = self.pools[fmt].submit(render_markdown, r.markdown, source, [fmt], seed)
+                fut = self.pools[self._route(fmt, weight)].submit(render_markdown, r.markdown, source, [fmt], seed)
                 self.pending.append((r, [(fmt, path)], fut))
         else:
             self.pending.append((r, files, self.pools["*"].submit(render_markdown, r.markdown, source,
@@ -703,8 +724,10 @@ class Workers:
         return hashes
 
     def close(self) -> None:
+        """Stop the workers. Idle ones (nothing to write, or every result in) are terminated rather
+        than asked to exit: an orderly exit of a process holding reportlab takes tens of ms."""
         for pool in self.pools.values():
-            if not self.used:  # nothing to write: do not wait for the workers to finish importing
+            if not self.used:
                 for process in list(getattr(pool, "_processes", {}).values()):
                     process.terminate()
             pool.shutdown(wait=True, cancel_futures=True)
