@@ -170,18 +170,35 @@ def _warm_worker(parent: int, *args: Any) -> None:
 
 def _warm(theme_path: str, print_profile: bool, reference: str, formats: tuple[str, ...]) -> None:
     """Worker initializer: import the writers and load the theme once, while the main process loads data."""
-    from .theme import load_theme
     from .writers import get_writer
 
     from . import ledger, markdown  # noqa: F401 - the worker parses and locates facts
 
-    theme = load_theme(theme_path)
-    _WORKER["theme"] = theme.with_print(print_profile) if print_profile else theme
-    _WORKER["reference"] = Path(reference)
+    _WORKER.update(theme_path=theme_path, print_profile=print_profile, reference=Path(reference),
+                   args=(theme_path, print_profile, reference, formats))
+    _load_worker_theme()
     for fmt in formats:
         writer = get_writer(fmt)
         if hasattr(writer, "warm"):
             writer.warm(_WORKER["theme"], _WORKER["reference"])
+
+
+def _load_worker_theme() -> None:
+    """(Re)load the theme when its file changed since this worker last read it.
+
+    A worker of ``reportgen watch`` lives across builds, and the user may edit the theme."""
+    from .theme import load_theme
+
+    path = _WORKER["theme_path"]
+    try:
+        st = os.stat(path)
+        stamp: tuple = (st.st_mtime_ns, st.st_size)
+    except OSError:
+        stamp = ()
+    if _WORKER.get("theme_stamp") != stamp or "theme" not in _WORKER:
+        theme = load_theme(path)
+        _WORKER["theme"] = theme.with_print(_WORKER["print_profile"]) if _WORKER["print_profile"] else theme
+        _WORKER["theme_stamp"] = stamp
 
 
 def render_document(doc: Any, formats: list[str], toc_seed: list | None = None) -> tuple[dict[str, bytes], list]:
@@ -193,6 +210,7 @@ def render_document(doc: Any, formats: list[str], toc_seed: list | None = None) 
 
     if not _WORKER:
         raise RuntimeError("worker not initialised")
+    _load_worker_theme()
     out: dict[str, bytes] = {}
     toc: list = []
     for fmt in formats:
@@ -504,12 +522,39 @@ class Summary:
         return "\n".join(lines)
 
 
-def build(opts: Options) -> Summary:
-    """Run a build; return what it did. Raises a known error on bad input (nothing written)."""
+def build(opts: Options, workers: Workers | None = None) -> Summary:
+    """Run a build; return what it did. Raises a known error on bad input (nothing written).
+
+    ``workers`` is a started pool that outlives the build (``reportgen watch``); by default the
+    build starts its own and stops it at the end.
+    """
     from .errors import KNOWN_ERRORS  # noqa: F401 - keeps the error registry importable
 
     started = time.perf_counter()
     config = load_config(opts.project)
+    formats, out, print_profile, jobs = resolve(opts, config)
+    _check_output_folder(out)
+    _check_assets(config, formats)
+    own = workers is None
+    if workers is None:
+        rebuild = not opts.force and (out / LEDGER).is_file()
+        workers = Workers(jobs, config, print_profile, formats, rebuild, out / ".cache" / TOC_SEEDS)
+        workers.start()  # let the workers import the writers while we check the inputs and load data
+    try:
+        inputs = inputs_digest(config, formats, opts.cities, print_profile)
+        if not opts.force and _nothing_changed(out, inputs, formats):
+            return Summary(skipped=["(all)"], changes_text="No figures changed.", out=out,
+                           seconds=time.perf_counter() - started, skipped_count=_count_files(out, formats))
+        return _build(opts, config, formats, out, print_profile, workers, started, inputs)
+    finally:
+        if own:
+            workers.close()
+        else:
+            workers.cancel()
+
+
+def resolve(opts: Options, config: Config) -> tuple[tuple[str, ...], Path, bool, int]:
+    """Return (formats, output folder, print profile, jobs) from the options over the settings."""
     formats = opts.formats or config.formats
     for fmt in formats:
         if fmt not in ("docx", "pdf"):
@@ -523,19 +568,7 @@ def build(opts: Options) -> Summary:
         from .cli import UsageError
 
         raise UsageError("--jobs must be 1 or more")
-    _check_output_folder(out)
-    _check_assets(config, formats)
-    rebuild = not opts.force and (out / LEDGER).is_file()
-    workers = Workers(jobs, config, print_profile, formats, rebuild, out / ".cache" / TOC_SEEDS)
-    workers.start()  # let the workers import the writers while we check the inputs and load data
-    try:
-        inputs = inputs_digest(config, formats, opts.cities, print_profile)
-        if not opts.force and _nothing_changed(out, inputs, formats):
-            return Summary(skipped=["(all)"], changes_text="No figures changed.", out=out,
-                           seconds=time.perf_counter() - started, skipped_count=_count_files(out, formats))
-        return _build(opts, config, formats, out, print_profile, workers, started, inputs)
-    finally:
-        workers.close()
+    return formats, out, print_profile, jobs
 
 
 def inputs_digest(config: Config, formats: tuple[str, ...], cities: list[str] | None, print_profile: bool) -> str:
@@ -691,8 +724,8 @@ class Workers:
 
         hashes: dict[tuple[str, str], str] = {}
         staged: list[tuple[Path, Path]] = []
-        if self.pending and not self.pools and not _WORKER:
-            _warm(*self.args, self.formats)
+        if self.pending and not self.pools and _WORKER.get("args") != (*self.args, self.formats):
+            _warm(*self.args, self.formats)  # in-process: warm once, and again when the settings change
         try:
             with Progress(sum(len(files) for _, files, _ in self.pending)) as progress:
                 for r, files, fut in self.pending:

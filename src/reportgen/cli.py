@@ -35,6 +35,16 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--force", action="store_true", help="rebuild every document even if unchanged")
     b.add_argument("--print", dest="print_profile", action="store_true",
                    help="print profile: 3 mm bleed, crop marks, CMYK")
+    w = sub.add_parser("watch", help="build, then rebuild from a warm process whenever an input is saved")
+    common(w)
+    w.add_argument("--out", type=Path, help="output folder (default: PROJECT/output)")
+    w.add_argument("--format", help="comma-separated formats: docx,pdf")
+    w.add_argument("--city", nargs="+", action="extend", metavar="NAME_OR_CODE",
+                   help="only these members' factsheets (and not the paper)")
+    w.add_argument("--jobs", type=int, help="worker processes (default: one per core)")
+    w.add_argument("--print", dest="print_profile", action="store_true",
+                   help="print profile: 3 mm bleed, crop marks, CMYK")
+    w.add_argument("--interval", type=float, default=0.1, help="seconds between looks at the inputs (default 0.1)")
     c = sub.add_parser("check", help="validate data, settings and templates; write nothing")
     common(c)
     f = sub.add_parser("facts", help="print the facts computed from the data")
@@ -54,6 +64,10 @@ def main(argv: list[str] | None = None) -> int:
             from .check import run_check
 
             return run_check(args.project)
+        if args.command == "watch":
+            from .watch import run_watch
+
+            return run_watch(args)
         from .build import run_build
 
         return run_build(args)
@@ -66,14 +80,18 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:
         if getattr(args, "verbose", False):
             raise
-        if not _known(exc):  # a bug, not bad input: still one line, the traceback on request
-            detail = " ".join(str(exc).split()) or "no message"
-            print(f"error: internal error ({type(exc).__name__}: {detail}); run again with --verbose "
-                  "for the traceback", file=sys.stderr)
-            return 1
-        for line in str(exc).splitlines() or [type(exc).__name__]:
-            print(f"error: {line}", file=sys.stderr)
+        for line in describe_error(exc):
+            print(line, file=sys.stderr)
         return 1
+
+
+def describe_error(exc: Exception, verbose: bool = False) -> list[str]:
+    """Return the lines that report ``exc``: one per problem of bad input, one for a bug."""
+    if not _known(exc):  # a bug, not bad input: still one line, the traceback on request
+        detail = " ".join(str(exc).split()) or "no message"
+        return [f"error: internal error ({type(exc).__name__}: {detail}); run again with --verbose "
+                "for the traceback"]
+    return [f"error: {line}" for line in str(exc).splitlines() or [type(exc).__name__]]
 
 
 def _known(exc: Exception) -> bool:
