@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -239,3 +240,11 @@ def test_bad_template_fails_and_leaves_outputs_whole(fresh: Path):
     assert result.stderr.startswith("error: templates/factsheet.md.j2:")
     assert "nmae" in result.stderr
     assert digests(out) == before
+
+
+def test_a_sentence_with_a_note_keeps_the_note_apart_in_the_ledger(built: Path) -> None:
+    ledger = json.loads((built / "output" / "facts.json").read_text(encoding="utf-8"))
+    sentences = [f["sentence"] for doc in ledger["documents"].values() for f in doc["facts"]]
+    noted = [s for s in sentences if "[note: " in s]
+    assert noted, "the paper's summary cites a note"
+    assert not any(re.search(r"\d{4}The total", s) for s in sentences)  # no note text run into the sentence

@@ -107,17 +107,26 @@ def test_snapshot_sees_files_in_sub_folders_and_ignores_hidden_ones(tmp_path: Pa
     assert list(snapshot([tmp_path / "a"])) == [str(tmp_path / "a" / "b" / "x.md.j2")]
 
 
-def test_the_command_rebuilds_on_save_and_stops_on_ctrl_c(tmp_path: Path):
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM])
+def test_the_command_rebuilds_on_save_and_stops_on_a_signal(tmp_path: Path, stop: signal.Signals):
+    import queue
+    import threading
+
     project = copy_project(tmp_path / "proj")
+    # as from a terminal: a shell running the tests in the background would have SIGINT ignored
     proc = subprocess.Popen([sys.executable, "-m", "reportgen.cli", "watch", "--project", str(project)],
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    lines: queue.Queue[str] = queue.Queue()
+    threading.Thread(target=lambda: [lines.put(line) for line in proc.stdout], daemon=True).start()
     seen: list[str] = []
 
-    def wait_for(text: str, limit: float = 60) -> None:
+    def wait_for(text: str, limit: float = 90) -> None:
         end = time.monotonic() + limit
         while time.monotonic() < end:
-            line = proc.stdout.readline()
-            if not line:
+            try:
+                line = lines.get(timeout=max(0.01, end - time.monotonic()))
+            except queue.Empty:
                 break
             seen.append(line)
             if text in line:
@@ -130,9 +139,9 @@ def test_the_command_rebuilds_on_save_and_stops_on_ctrl_c(tmp_path: Path):
         touch_later(project / "data" / "gva.csv")
         wait_for("[data/gva.csv] wrote 4 file(s)")
         assert any("city.hull.gva_gbp" in line for line in seen)
-        proc.send_signal(signal.SIGINT)
+        proc.send_signal(stop)
         wait_for("Stopped watching.")
-        assert proc.wait(timeout=20) == 0
+        assert proc.wait(timeout=30) == 0
     finally:
         if proc.poll() is None:
             proc.kill()

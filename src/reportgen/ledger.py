@@ -104,8 +104,12 @@ def _flatten(items) -> tuple[str, list[tuple[str, str, int]]]:
                 length += 1
             elif isinstance(node, (Strong, Emph, Link)):
                 walk(node.children)
-            elif isinstance(node, NoteRef):
-                walk(node.children)  # a fact inside a note is still located
+            elif isinstance(node, NoteRef):  # a fact inside a note is still located; its text stays apart
+                parts.append(" [note: ")
+                length += len(" [note: ")
+                walk(node.children)
+                parts.append("]")
+                length += 1
 
     walk(items)
     return "".join(parts), spots

@@ -138,6 +138,13 @@ class Watcher:
         return self.build_once(reason)
 
     def run(self) -> int:
+        import signal
+
+        def stop(signum: int, frame: object) -> None:
+            raise KeyboardInterrupt
+
+        if threading_main():
+            signal.signal(signal.SIGTERM, stop)  # `kill` stops it as cleanly as Ctrl-C
         self.build_once("start")
         self.emit(f"Watching {', '.join(_relative(str(p), self.opts.project.resolve()) for p in self.paths)} "
                   "for changes; Ctrl-C to stop.")
@@ -154,6 +161,12 @@ class Watcher:
         if self.workers is not None:
             self.workers.close()
             self.workers = None
+
+
+def threading_main() -> bool:
+    import threading
+
+    return threading.current_thread() is threading.main_thread()
 
 
 def _relative(path: str, root: Path) -> str:
