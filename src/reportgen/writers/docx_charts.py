@@ -44,11 +44,11 @@ import math
 import re
 from dataclasses import dataclass, field
 from itertools import pairwise
-from xml.sax.saxutils import escape, quoteattr
 
 from .. import chartlayout as L
 from ..document import Chart
 from ..theme import Theme
+from ..xmltext import escape, quoteattr
 
 CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.drawingml.chart+xml"
 RELATIONSHIP_TYPE = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/chart"

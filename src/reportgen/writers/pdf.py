@@ -18,7 +18,10 @@ import io
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from xml.sax.saxutils import escape, quoteattr
+
+from . import rl_startup
+
+rl_startup.defer()  # before reportlab's first import: see rl_startup
 
 from reportlab.graphics.shapes import Drawing
 from reportlab.lib.colors import CMYKColor, Color, HexColor, toColor
@@ -73,6 +76,7 @@ from ..document import (
     Paragraph as ParagraphNode,
 )
 from ..theme import Theme
+from ..xmltext import escape, quoteattr
 from . import pdf_charts
 
 name = "pdf"
