@@ -259,3 +259,46 @@ def test_bookmarks_and_links_point_at_the_page_they_name(reader: PdfReader) -> N
     targets = [pages[a.get_object()["/Dest"][0].idnum] for p in reader.pages for a in p.get("/Annots") or []
                if "/Dest" in a.get_object()]
     assert targets and max(targets) > 0  # contents and note links reach past the first page
+
+
+def test_a_font_from_the_cache_draws_the_same_bytes_as_a_parsed_one(tmp_path) -> None:
+    """_ttfont keeps reportlab's parsed font tables in the build cache; a font put back from there
+    must be indistinguishable: same tables, same scale, same PDF bytes (subset included)."""
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfgen.canvas import Canvas
+
+    pdf = get_writer("pdf")
+    path = THEME.fonts.bold_italic
+    parsed = pdf._ttfont("CacheTestA", path, tmp_path)  # parses and fills the cache
+    assert len(list(tmp_path.glob("font.*.pickle"))) == 1
+    cached = pdf._ttfont("CacheTestB", path, tmp_path)
+    assert cached.fontName == "CacheTestB"
+    skip = {"_pdfScale"}
+    assert {k: v for k, v in vars(cached.face).items() if k not in skip} == \
+        {k: v for k, v in vars(parsed.face).items() if k not in skip}
+    for units in (0, 1, 1234, 2048.5):
+        assert cached.face._pdfScale(units) == parsed.face._pdfScale(units)
+
+    def draw(font) -> bytes:
+        font.fontName = "CacheTest"
+        pdfmetrics.registerFont(font)
+        buf = io.BytesIO()
+        canvas = Canvas(buf, invariant=1)
+        canvas.setFont("CacheTest", 12)
+        canvas.drawString(72, 720, "Kingston upon Hull £5.8bn — Ærøskøbing ČŘŽ ΑΒΓ Ωmega ∑ 60%")
+        canvas.drawString(72, 700, "".join(chr(c) for c in range(0x100, 0x200)))  # a second subset
+        canvas.save()
+        return buf.getvalue()
+
+    assert draw(cached) == draw(pdf._ttfont("CacheTestC", path, None))
+    assert cached.stringWidth("Hull £5.8bn", 11) == parsed.stringWidth("Hull £5.8bn", 11)
+
+
+def test_a_damaged_font_cache_entry_is_parsed_again(tmp_path) -> None:
+    pdf = get_writer("pdf")
+    pdf._ttfont("DamagedA", THEME.fonts.regular, tmp_path)
+    (entry,) = tmp_path.glob("font.*.pickle")
+    entry.write_bytes(b"not a pickle")
+    font = pdf._ttfont("DamagedB", THEME.fonts.regular, tmp_path)
+    assert font.stringWidth("Hull", 10) > 0 and font.face.charToGlyph
+    assert entry.read_bytes() != b"not a pickle"  # written again
