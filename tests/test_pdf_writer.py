@@ -14,6 +14,7 @@ from reportgen.document import (
     Document,
     Meta,
     Paragraph,
+    Table,
     Text,
     iter_inlines,
     plain_text,
@@ -302,3 +303,44 @@ def test_a_damaged_font_cache_entry_is_parsed_again(tmp_path) -> None:
     font = pdf._ttfont("DamagedB", THEME.fonts.regular, tmp_path)
     assert font.stringWidth("Hull", 10) > 0 and font.face.charToGlyph
     assert entry.read_bytes() != b"not a pickle"  # written again
+
+
+def _text_runs(data: bytes) -> list[tuple[int, str, float, float]]:
+    """Return (page, text, x, y) of every non-blank text run, in drawing order."""
+    runs: list[tuple[int, str, float, float]] = []
+    for number, page in enumerate(PdfReader(io.BytesIO(data)).pages):
+        def visit(text, cm, tm, font, size, number=number) -> None:
+            if text.strip():
+                x = tm[4] * cm[0] + tm[5] * cm[2] + cm[4]
+                y = tm[4] * cm[1] + tm[5] * cm[3] + cm[5]
+                runs.append((number, text.strip(), round(x, 2), round(y, 2)))
+        page.extract_text(visitor_text=visit)
+    return runs
+
+
+def test_plain_table_cells_are_drawn_where_a_paragraph_would_put_them(monkeypatch) -> None:
+    """Unstyled cells that fit on one line are drawn as strings (much faster than Paragraphs);
+    every word must land exactly where the Paragraph version put it, in every alignment."""
+    doc = every_node_document()
+    fast = pdf.render(doc, THEME)
+    monkeypatch.setattr(pdf, "_cell", lambda style, inlines, room, ctx: pdf.Paragraph(pdf.markup(inlines, ctx), style))
+    slow = pdf.render(doc, THEME)
+    assert fast != slow  # the string path was taken
+    def by_text(runs: list) -> dict:
+        out: dict = {}
+        for page, text, x, y in runs:
+            out.setdefault((page, text), []).append((x, y))
+        return {k: sorted(v) for k, v in out.items()}
+    a, b = by_text(_text_runs(fast)), by_text(_text_runs(slow))
+    assert a.keys() == b.keys()
+    moved = [(k, p, q) for k in a for p, q in zip(a[k], b[k], strict=True)
+             if abs(p[0] - q[0]) > 0.05 or abs(p[1] - q[1]) > 0.05]
+    assert not moved, moved[:5]
+
+
+def test_a_cell_too_long_for_one_line_still_wraps() -> None:
+    long_name = "Kingston upon Hull and the East Riding of Yorkshire combined authority area " * 2
+    doc = Document(Meta(title="T"), blocks=(Table(columns=((Text("Name"),), (Text("Value"),)),
+                                            rows=(((Text(long_name),), (Text("£5.8bn"),)),)),))
+    text = squash(PdfReader(io.BytesIO(pdf.render(doc, THEME))).pages[0].extract_text())
+    assert squash(long_name).strip() in text
