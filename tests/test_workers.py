@@ -127,11 +127,8 @@ def test_a_markdown_error_found_by_a_worker_names_the_template_line_and_replaces
 
 
 def test_a_small_rebuild_keeps_each_format_in_its_pool_and_a_large_one_shares_the_pdfs(built: Path) -> None:
-    from types import SimpleNamespace
-
     def routed(documents: int) -> list[tuple[str, str]]:
         workers = Workers(2, load_config(built), False, ("docx", "pdf"), rebuild=True)
-        workers.pools = {"docx": SimpleNamespace(_max_workers=1), "pdf": SimpleNamespace(_max_workers=1)}
         weights = [5.0] + [1.0] * (documents - 1)  # the paper, then factsheets
         return [(fmt, workers._route(fmt, w)) for w in weights for fmt in ("docx", "pdf")]
 

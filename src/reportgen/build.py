@@ -539,10 +539,13 @@ def build(opts: Options, workers: Workers | None = None) -> Summary:
     _check_assets(config, formats)
     own = workers is None
     if workers is None:
-        from . import ledger  # noqa: F401 - imported before the fork, so the workers inherit it and
-        # reportgen.document (24 dataclasses, about 30 ms) instead of each importing them again
         rebuild = not opts.force and (out / LEDGER).is_file()
         workers = Workers(jobs, config, print_profile, formats, rebuild, out / ".cache" / TOC_SEEDS)
+        if not workers.by_format:
+            # imported before the fork when every worker needs them, so that they inherit them instead
+            # of each importing them again: reportgen.document (24 dataclasses, about 30 ms) and
+            # markdown-it (about 35 ms). A rebuild's PDF worker is the critical path: it starts first.
+            from . import ledger, markdown  # noqa: F401
         workers.start()  # let the workers import the writers while we check the inputs and load data
     try:
         inputs = inputs_digest(config, formats, opts.cities, print_profile)
@@ -641,8 +644,13 @@ class Workers:
     --force is not given) usually rewrites only a factsheet and the paper, so it gets one
     pool per format instead: a PDF worker imports only reportlab and a DOCX worker only
     python-docx, which halves the import work on the critical path, and each file is its
-    own task.
+    own task. The PDF pool starts at once, because reportlab's import is the critical path;
+    the DOCX pool starts with its first file (``LATE``), so that its imports do not compete
+    with the PDF worker and the data loading for two cores, and it inherits what the build
+    has imported by then.
     """
+
+    LATE = ("docx",)
 
     def __init__(self, jobs: int, config: Config, print_profile: bool, formats: tuple[str, ...],
                  rebuild: bool = False, toc_file: Path | None = None):
@@ -651,7 +659,14 @@ class Workers:
         self.args = (str(config.theme_file), print_profile, str(config.reference_docx),
                      str(toc_file.parent) if toc_file else "")
         self.by_format = rebuild and jobs >= 2 and len(formats) > 1
-        self.pools: dict[str, ProcessPoolExecutor] = {}  # format → pool ("*" for the shared one)
+        # pool name ("*" for the shared one, else a format) → (formats its workers warm up for, size)
+        self.groups: dict[str, tuple[tuple[str, ...], int]] = {}
+        if jobs >= 2 and self.by_format:
+            sizes = {"pdf": jobs - jobs // 2, "docx": jobs // 2}  # PDF is the slower writer
+            self.groups = {fmt: ((fmt,), sizes.get(fmt, 1)) for fmt in formats}
+        elif jobs >= 2:
+            self.groups = {"*": (formats, jobs)}
+        self.pools: dict[str, ProcessPoolExecutor] = {}  # the groups started so far
         self.used = False
         self.pending: list[tuple[Any, list[tuple[str, str]], Future | None]] = []
         self.toc_file = toc_file
@@ -661,22 +676,24 @@ class Workers:
         self.imported: set[tuple[str, str]] = set()
 
     def start(self) -> None:
-        if self.pools or self.jobs <= 1:
-            return
-        import multiprocessing
+        """Start every pool but the late ones (see the class's description)."""
+        for name in self.groups:
+            if not (self.by_format and name in self.LATE):
+                self._pool(name)
 
-        ctx = multiprocessing.get_context("fork" if sys.platform.startswith("linux") else "spawn")
-        if self.by_format:
-            sizes = {"pdf": self.jobs - self.jobs // 2, "docx": self.jobs // 2}  # PDF is the slower writer
-            groups = {fmt: ((fmt,), sizes.get(fmt, 1)) for fmt in self.formats}
-        else:
-            groups = {"*": (self.formats, self.jobs)}
-        for name, (formats, size) in groups.items():
+    def _pool(self, name: str) -> ProcessPoolExecutor:
+        """Return the pool called ``name``, starting it (and its workers) if it has not started."""
+        if name not in self.pools:
+            import multiprocessing
+
+            ctx = multiprocessing.get_context("fork" if sys.platform.startswith("linux") else "spawn")
+            formats, size = self.groups[name]
             pool = ProcessPoolExecutor(max_workers=size, mp_context=ctx, initializer=_warm_worker,
                                        initargs=(os.getpid(), *self.args, formats))
             for _ in range(size):  # start the workers now, so they import while we load data
                 pool.submit(int, 0)
             self.pools[name] = pool
+        return self.pools[name]
 
     # Relative costs for routing a rebuild's files: rendering one document in each format (a
     # factsheet's DOCX = 1), and importing a writer a worker has not warmed (reportlab and its fonts).
@@ -688,9 +705,9 @@ class Workers:
         that it pays to import a second writer there (a rebuild that rewrites every document)."""
         def finish(name: str) -> float:
             extra = 0.0 if name == fmt or (name, fmt) in self.imported else self.IMPORT.get(fmt, 0.0)
-            size = self.pools[name]._max_workers  # type: ignore[attr-defined]
+            size = self.groups[name][1]
             return (self.load[name] + extra + self.COST.get(fmt, 1.0) * weight) / size
-        best = min(self.pools, key=lambda name: (finish(name), name != fmt))
+        best = min(self.groups, key=lambda name: (finish(name), name != fmt))
         self.load[best] += self.COST.get(fmt, 1.0) * weight + (0.0 if best == fmt or (best, fmt) in self.imported
                                                                else self.IMPORT.get(fmt, 0.0))
         self.imported.add((best, fmt))
@@ -700,17 +717,17 @@ class Workers:
         """Start parsing and rendering one document's files; they are written only by ``write_all``."""
         seed = self.toc_seeds.get(r.target.name)
         source = f"{r.target.template} (rendered)"
-        if not self.pools:
+        if not self.groups:
             self.pending.append((r, files, None))
             return
         self.used = True
         if self.by_format:
             weight = max(1.0, len(r.markdown) / 6000)  # the paper is several factsheets' work
             for fmt, path in files:
-                fut = self.pools[self._route(fmt, weight)].submit(render_markdown, r.markdown, source, [fmt], seed)
+                fut = self._pool(self._route(fmt, weight)).submit(render_markdown, r.markdown, source, [fmt], seed)
                 self.pending.append((r, [(fmt, path)], fut))
         else:
-            self.pending.append((r, files, self.pools["*"].submit(render_markdown, r.markdown, source,
+            self.pending.append((r, files, self._pool("*").submit(render_markdown, r.markdown, source,
                                                                   [fmt for fmt, _ in files], seed)))
 
     def cancel(self) -> None:
@@ -729,7 +746,7 @@ class Workers:
 
         hashes: dict[tuple[str, str], str] = {}
         staged: list[tuple[Path, Path]] = []
-        if self.pending and not self.pools and _WORKER.get("args") != (*self.args, self.formats):
+        if self.pending and not self.groups and _WORKER.get("args") != (*self.args, self.formats):
             _warm(*self.args, self.formats)  # in-process: warm once, and again when the settings change
         try:
             with Progress(sum(len(files) for _, files, _ in self.pending)) as progress:
