@@ -60,6 +60,20 @@ def test_a_rebuild_gets_one_pool_per_format(built: Path, rebuild, jobs, formats,
     assert workers.by_format is expected
 
 
+def test_a_rebuild_starts_the_pdf_pool_first_and_the_docx_pool_with_its_first_file(fresh: Path) -> None:
+    bump_hull_gva(fresh)
+    workers = Workers(2, load_config(fresh), False, ("docx", "pdf"), rebuild=True)
+    try:
+        workers.start()
+        assert set(workers.pools) == {"pdf"}
+        summary = build(Options(project=fresh), workers=workers)
+        assert set(workers.pools) == {"pdf", "docx"}
+        assert sorted(summary.written) == ["factsheets/hull.docx", "factsheets/hull.pdf",
+                                           "position-paper.docx", "position-paper.pdf"]
+    finally:
+        workers.close()
+
+
 def test_the_contents_seed_is_the_papers_contents(built: Path) -> None:
     seeds = json.loads((built / "output" / ".cache" / TOC_SEEDS).read_text(encoding="utf-8"))
     paper = seeds["position-paper"]
