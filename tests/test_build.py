@@ -248,3 +248,21 @@ def test_a_sentence_with_a_note_keeps_the_note_apart_in_the_ledger(built: Path) 
     noted = [s for s in sentences if "[note: " in s]
     assert noted, "the paper's summary cites a note"
     assert not any(re.search(r"\d{4}The total", s) for s in sentences)  # no note text run into the sentence
+
+
+def test_stale_bytecode_is_noticed_per_module(tmp_path) -> None:
+    import compileall
+    import os
+
+    from reportgen.build import _stale_bytecode
+
+    pkg = tmp_path / "pkg"
+    (pkg / "sub").mkdir(parents=True)
+    for path in (pkg / "__init__.py", pkg / "a.py", pkg / "sub" / "__init__.py", pkg / "sub" / "b.py"):
+        path.write_text("X = 1\n")
+    assert _stale_bytecode(pkg)  # nothing compiled yet
+    assert compileall.compile_dir(str(pkg), quiet=2)
+    assert not _stale_bytecode(pkg)
+    later = (pkg / "sub" / "b.py").stat().st_mtime_ns + 10**9
+    os.utime(pkg / "sub" / "b.py", ns=(later, later))  # edited after it was compiled
+    assert _stale_bytecode(pkg)
