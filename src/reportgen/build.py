@@ -81,7 +81,7 @@ class Rendered:
     keys: dict[str, str] = field(default_factory=dict)
     document: Any = None
     values: dict[str, float | None] = field(default_factory=dict)
-    located: list[dict[str, str]] | None = None  # where each fact stands (ledger.locate_facts), from a worker
+    located: list[dict[str, str]] | None = None  # where each fact stands (locate.locate_facts), from a worker
 
 
 # --------------------------------------------------------------------------- small utilities
@@ -231,7 +231,7 @@ def render_markdown(markdown: str, source: str, formats: list[str], toc_seed: li
     or {"error": (line, line text, message)} for a Markdown error, which the build maps back
     to the template's line (an exception would have to survive pickling between processes).
     """
-    from .ledger import locate_facts
+    from .locate import locate_facts
     from .markdown import MarkdownError, parse
 
     try:
@@ -545,7 +545,7 @@ def build(opts: Options, workers: Workers | None = None) -> Summary:
             # imported before the fork when every worker needs them, so that they inherit them instead
             # of each importing them again: reportgen.document (24 dataclasses, about 30 ms) and
             # markdown-it (about 35 ms). A rebuild's PDF worker is the critical path: it starts first.
-            from . import ledger, markdown  # noqa: F401
+            from . import ledger, locate, markdown  # noqa: F401
         workers.start()  # let the workers import the writers while we check the inputs and load data
     try:
         inputs = inputs_digest(config, formats, opts.cities, print_profile)
@@ -812,7 +812,7 @@ def _write_json(path: Path | None, value: dict) -> None:
 
 def _build(opts: Options, config: Config, formats, out: Path, print_profile: bool, workers: Workers,
            started: float, inputs: str) -> Summary:
-    from .ledger import Ledger, change_report, locate_facts
+    from .ledger import Ledger, change_report
     from .pipeline import load_project
     from .templating import Renderer
     from .theme import load_theme
@@ -850,7 +850,7 @@ def _build(opts: Options, config: Config, formats, out: Path, print_profile: boo
     remove_stale_temporaries(out)
     hashes = workers.write_all(summary, renderer)
     lap("DOCX and PDF (workers)")
-    new = old.updated(rendered, hashes, formats, locate_facts, theme.digest, ref_digest)
+    new = old.updated(rendered, hashes, formats, _locate_facts, theme.digest, ref_digest)
     new.inputs = inputs
     if not opts.cities:
         summary.removed = new.drop_missing({r.target.name for r in rendered}, out)
@@ -868,6 +868,13 @@ def _build(opts: Options, config: Config, formats, out: Path, print_profile: boo
     summary.seconds = time.perf_counter() - started
     _compile_own_bytecode()
     return summary
+
+
+def _locate_facts(doc: Any) -> list[dict[str, str]]:
+    """locate.locate_facts, imported only when a document was parsed in this process."""
+    from .locate import locate_facts
+
+    return locate_facts(doc)
 
 
 def _compile_own_bytecode() -> None:
