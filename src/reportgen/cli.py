@@ -8,6 +8,7 @@ shown only with ``--verbose``.
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import sys
 from pathlib import Path
@@ -55,6 +56,10 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    # A build allocates millions of short-lived objects and frees nearly all of them by reference
+    # counting: at Python's default threshold (700) the cyclic collector ran 160 times in a rebuild's
+    # main process and 120 in its PDF worker, about 80 ms of CPU in all; at 10,000 it runs a few times.
+    gc.set_threshold(10_000, 10, 10)
     parser = _parser()
     args = parser.parse_args(argv)
     try:
