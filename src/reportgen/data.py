@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import csv
 import functools
+import glob
 import io
 import math
 import os
@@ -202,10 +203,11 @@ class Dataset:
 # --------------------------------------------------------------------------- reading
 
 
-def read_rows(path: Path, label: str) -> tuple[list[str], list[list[str]], list[int]]:
-    """Return (header, rows, line numbers) of a CSV; raise DataError for unreadable files."""
+def read_rows(path: Path, label: str, raw: bytes | None = None) -> tuple[list[str], list[list[str]], list[int]]:
+    """Return (header, rows, line numbers) of a CSV (whose bytes are ``raw`` when given);
+    raise DataError for unreadable files."""
     try:
-        raw = path.read_bytes()
+        raw = path.read_bytes() if raw is None else raw
     except FileNotFoundError:
         raise DataError([f"{label}: file not found"]) from None
     except OSError as exc:
@@ -232,14 +234,15 @@ def read_rows(path: Path, label: str) -> tuple[list[str], list[list[str]], list[
     return [h.strip() for h in header], rows, lines
 
 
-def load_frame(path: Path, schema: Schema, label: str | None = None) -> Table:
-    """Return the validated table of one file; raise DataError listing its problems.
+def load_frame(path: Path, schema: Schema, label: str | None = None, raw: bytes | None = None) -> Table:
+    """Return the validated table of one file (whose bytes are ``raw`` when given); raise
+    DataError listing its problems.
 
     The table has the schema's columns, converted to their kinds (a missing optional
     value is None), and each row's line number.
     """
     label = label or str(path)
-    header, rows, lines = read_rows(path, label)
+    header, rows, lines = read_rows(path, label, raw)
     problems = _check_header(header, schema, label)
     if problems:
         raise DataError(problems)
@@ -349,13 +352,18 @@ def _cell(text: str, col: Column, pattern: re.Pattern[str] | None) -> tuple[obje
         if lowered not in BOOLS:
             return False, f"'{text}' is not true or false"
         return BOOLS[lowered], ""
+    number: int | float
     try:
-        number = float(text.replace(",", ""))
+        # a whole number is read exactly, as the fast path reads a column (float() rounds above 2**53)
+        number = int(text.replace(",", "")) if col.kind == "int" else float(text.replace(",", ""))
     except ValueError:
+        try:
+            number = float(text.replace(",", ""))
+        except ValueError:
+            return None, f"'{text}' is not a number"
+    if isinstance(number, float) and not math.isfinite(number):
         return None, f"'{text}' is not a number"
-    if not math.isfinite(number):
-        return None, f"'{text}' is not a number"
-    if col.kind == "int":
+    if col.kind == "int" and isinstance(number, float):
         if not number.is_integer():
             return number, f"'{text}' is not a whole number"
         number = int(number)
@@ -439,14 +447,19 @@ def load_dataset(data_dir: Path, members_file: Path | None = None, label_root: P
 
 
 def _cached_frame(path: Path, schema: Schema, label: str, cache_dir: Path | None) -> tuple[Table, str]:
-    """Return (validated table, sha256 of the file), from the cache when the bytes are unchanged."""
+    """Return (validated table, sha256 of the file), from the cache when the bytes are unchanged.
+
+    A changed file is patched (see ``_patched_frame``) when only a few of its lines changed
+    since the cached version, and read in full otherwise.
+    """
     import hashlib
     import pickle
 
     try:
-        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        raw: bytes | None = path.read_bytes()
+        digest = hashlib.sha256(raw).hexdigest()
     except OSError:
-        digest = ""
+        raw, digest = None, ""
     cached = cache_dir / f"{schema.file}.{_code_version()}.{digest[:32]}.pickle" if cache_dir and digest else None
     if cached is not None and cached.is_file():
         try:
@@ -454,19 +467,102 @@ def _cached_frame(path: Path, schema: Schema, label: str, cache_dir: Path | None
                 return pickle.load(fh), digest
         except Exception:  # noqa: BLE001 - a damaged cache entry is simply rebuilt
             cached.unlink(missing_ok=True)
-    frame = load_frame(path, schema, label)
-    if cached is not None:
+    frame = None
+    if cached is not None and raw is not None:
+        frame = _patched_frame(raw, schema, label, cached.parent)
+    if frame is None:
+        frame = load_frame(path, schema, label, raw)
+    if cached is not None and raw is not None:
         try:
             cached.parent.mkdir(parents=True, exist_ok=True)
-            for old in cached.parent.glob(f"{schema.file}.*.pickle"):
-                old.unlink(missing_ok=True)
+            for suffix in (".pickle", ".csv"):
+                for old in cached.parent.glob(glob.escape(f"{schema.file}.") + "*" + suffix):
+                    old.unlink(missing_ok=True)
             tmp = cached.with_name(cached.name + f".{os.getpid()}.tmp")
             with open(tmp, "wb") as fh:
                 pickle.dump(frame, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            copy = cached.with_suffix(".csv")
+            tmp_copy = copy.with_name(copy.name + f".{os.getpid()}.tmp")
+            tmp_copy.write_bytes(raw)
+            os.replace(tmp_copy, copy)  # the bytes the pickle was read from: what the next patch diffs against
             os.replace(tmp, cached)
         except OSError:
             pass  # the cache is an optimisation; a read-only or odd output folder just goes without
     return frame, digest
+
+
+MAX_PATCHED_LINES = 64
+
+
+def _patched_frame(raw: bytes, schema: Schema, label: str, cache_dir: Path) -> Table | None:
+    """Return the table of ``raw``, made from the cached table of the file's previous version by
+    converting only the lines that changed, or None when that cannot be done safely.
+
+    A correction changes a cell or a few; reading, splitting and converting the whole file
+    again (gva.csv: 8,228 rows) took 50 ms of a 0.5 s rebuild. The patch applies only when
+    the file has the same number of lines and the same header, at most ``MAX_PATCHED_LINES``
+    lines differ, and each of those was a one-line record and still is exactly one valid
+    record. Every cell of a changed line goes through the same conversion as a full read
+    (``_cell``), and the key and row checks run on the whole patched table. Anything else,
+    including any problem at all, returns None: the full read then says what is wrong, in
+    the usual words and order.
+    """
+    import bisect
+    import pickle
+
+    prefix = f"{schema.file}.{_code_version()}."
+    previous = list(cache_dir.glob(glob.escape(prefix) + "*.pickle"))
+    if len(previous) != 1:
+        return None
+    try:
+        old_raw = previous[0].with_suffix(".csv").read_bytes()
+        with open(previous[0], "rb") as fh:
+            frame = pickle.load(fh)
+        raw.decode("utf-8-sig")  # still UTF-8 throughout (else the full read says where it is not)
+    except Exception:  # noqa: BLE001 - no usable previous version
+        return None
+    if not isinstance(frame, Table) or not frame.lines:
+        return None
+    old_lines, new_lines = old_raw.split(b"\n"), raw.split(b"\n")
+    if len(old_lines) != len(new_lines) or old_lines[0] != new_lines[0]:
+        return None
+    changed = [j for j, (a, b) in enumerate(zip(old_lines, new_lines)) if a != b]
+    if not changed or len(changed) > MAX_PATCHED_LINES:
+        return None
+    header = _one_record(new_lines[0].decode("utf-8-sig"))
+    if header is None:
+        return None
+    header = [h.strip() for h in header]
+    if _check_header(header, schema, label):
+        return None
+    where = {col.name: header.index(col.name) for col in schema.columns}
+    patterns = {col.name: re.compile(col.pattern) if col.pattern else None for col in schema.columns}
+    for j in changed:
+        line = j + 1  # line numbers count from 1
+        i = bisect.bisect_left(frame.lines, line)
+        # the old line held exactly record i: record i ends on it, and the record before ends on the line before
+        if i >= len(frame.lines) or frame.lines[i] != line or (frame.lines[i - 1] if i else 1) != line - 1:
+            return None
+        row = _one_record(new_lines[j].decode("utf-8"))
+        if row is None or len(row) != len(header) or (len(row) == 1 and not row[0].strip()):
+            return None
+        for col in schema.columns:
+            value, message = _cell(row[where[col.name]].strip(), col, patterns[col.name])
+            if message:
+                return None
+            frame.columns[col.name][i] = value
+    if _check_key(frame, schema, label) or _check_rows(frame, schema, label):
+        return None
+    return frame
+
+
+def _one_record(text: str) -> list[str] | None:
+    """Return the one CSV record in ``text`` (a line), or None when it holds none or several or is malformed."""
+    try:
+        records = list(csv.reader(io.StringIO(text, newline=""), strict=True))
+    except csv.Error:
+        return None
+    return records[0] if len(records) == 1 and records[0] else None
 
 
 def _label(path: Path, root: Path | None) -> str:
