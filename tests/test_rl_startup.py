@@ -36,3 +36,25 @@ def test_reportlab_gets_the_stand_in_and_uses_it() -> None:
     out = run.stdout
     assert out.strip() == "[('https://example.org/a/', 'b'), ('https://example.org/', 'a/b'), ('https://', 'example.org/a/b')]"
 
+
+
+def test_pillow_loads_only_when_used_and_then_works() -> None:
+    """In a fresh interpreter: the writer's import leaves PIL.Image unloaded (its tag tables not
+    imported); the first use loads it, and reportlab draws a bitmap through it as usual."""
+    code = (
+        "import io, sys\n"
+        "import reportgen.writers.pdf\n"
+        "assert 'PIL.ExifTags' not in sys.modules\n"
+        "from PIL import Image\n"
+        "buf = io.BytesIO()\n"
+        "Image.new('RGB', (3, 2), (200, 30, 40)).save(buf, 'PNG')\n"
+        "assert 'PIL.ExifTags' in sys.modules\n"
+        "from reportlab.lib.utils import ImageReader\n"
+        "from reportlab.pdfgen.canvas import Canvas\n"
+        "out = io.BytesIO(); c = Canvas(out); buf.seek(0)\n"
+        "reader = ImageReader(buf); c.drawImage(reader, 10, 10, 30, 20); c.save()\n"
+        "print(reader.getSize(), b'/Subtype /Image' in out.getvalue())\n"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip() == "(3, 2) True"

@@ -1,4 +1,5 @@
-"""Make importing reportlab cheaper: defer compiling one regular expression until it is used.
+"""Make importing reportlab cheaper: defer compiling one regular expression, and loading
+Pillow's image module, until they are used.
 
 ``reportlab.platypus.paragraph`` compiles, at import, a URL pattern (``uri_pat``) that is
 case-insensitive and full of ``\\xa1-\\uffff`` ranges. CPython's ``re`` works out the case
@@ -12,11 +13,19 @@ patterns, so reportlab's ``re.compile`` returns the stand-in, which compiles the
 the first time anything uses it: the behaviour is the same, and the cost is only paid when
 needed. If reportlab's pattern changes, or ``re`` keeps its cache differently, the stand-in
 is simply never found and reportlab compiles as before.
+
+``reportlab.lib.utils`` also imports ``PIL.Image`` at import (17 ms, with its EXIF and TIFF tag
+tables), for bitmap images, which reportgen's documents do not have: charts are vector drawings.
+``defer()`` registers ``PIL.Image`` as a lazy module (the standard library's
+``importlib.util.LazyLoader``), which is loaded in full the first time any attribute of it is
+used, by reportlab or anything else.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import re
+import sys
 from typing import Any
 
 # Copied from reportlab/platypus/paragraph.py (reportlab 4.1 to 5.x), flags included.
@@ -48,3 +57,23 @@ def defer() -> None:
     cache = getattr(re, "_cache", None)
     if isinstance(cache, dict) and hasattr(re, "_compiler"):
         cache.setdefault((str, URI_PATTERN, int(URI_FLAGS)), DeferredPattern(URI_PATTERN, URI_FLAGS))
+    _lazy("PIL.Image")
+
+
+def _lazy(name: str) -> None:
+    """Register module ``name`` as lazy: importing it is nearly free, its first use loads it."""
+    if name in sys.modules:
+        return
+    try:
+        spec = importlib.util.find_spec(name)
+    except (ImportError, ValueError):
+        return
+    if spec is None or spec.loader is None:
+        return
+    spec.loader = importlib.util.LazyLoader(spec.loader)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    parent, _, child = name.rpartition(".")
+    if parent and parent in sys.modules:
+        setattr(sys.modules[parent], child, module)  # as the import system does for a submodule
