@@ -344,3 +344,45 @@ def test_a_cell_too_long_for_one_line_still_wraps() -> None:
                                             rows=(((Text(long_name),), (Text("£5.8bn"),)),)),))
     text = squash(PdfReader(io.BytesIO(pdf.render(doc, THEME))).pages[0].extract_text())
     assert squash(long_name).strip() in text
+
+
+def test_remembered_line_breaking_changes_no_byte(sample_pdf: bytes, monkeypatch) -> None:
+    """The every-node document (lists, figures in KeepTogether, long tables that split, a
+    contents page built twice) is byte-identical with reportlab's own wrap, and the memo is used."""
+    from reportgen.writers import pdf as module
+
+    calls = {"break": 0}
+    real_break = module.RLParagraph.breakLines
+
+    def counting(self, widths):
+        calls["break"] += 1
+        return real_break(self, widths)
+
+    monkeypatch.setattr(module.RLParagraph, "breakLines", counting)
+    assert pdf.render(every_node_document(), THEME) == sample_pdf
+    with_memo = calls["break"]
+    monkeypatch.setattr(module.Paragraph, "wrap", module.RLParagraph.wrap)
+    calls["break"] = 0
+    assert pdf.render(every_node_document(), THEME) == sample_pdf
+    assert with_memo < calls["break"], (with_memo, calls["break"])
+
+
+def test_the_memo_holds_only_for_the_same_width_and_until_split_or_drawn() -> None:
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.pdfgen.canvas import Canvas
+
+    from reportgen.writers.pdf import Paragraph as MemoParagraph
+
+    p = MemoParagraph("word " * 80, ParagraphStyle("x", fontName="Helvetica", fontSize=10, leading=12))
+    w1, h1 = p.wrap(200, 1000)
+    first = p.blPara
+    assert p.wrap(200, 1000) == (w1, h1) and p.blPara is first  # remembered
+    w2, h2 = p.wrap(100, 1000)
+    assert (w2, h2) != (w1, h1) and h2 > h1  # another width: broken again
+    parts = p.split(100, 3 * 12)
+    assert len(parts) == 2 and p._memo is None
+    p.wrap(100, 1000)
+    p.canv = Canvas(io.BytesIO())
+    p.draw()
+    assert p._memo is None
+    assert p.wrap(100, 1000) == (w2, h2)

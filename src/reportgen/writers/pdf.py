@@ -45,11 +45,11 @@ from reportlab.platypus import (
     ListFlowable,
     ListItem,
     PageTemplate,
-    Paragraph,
     Spacer,
     TableStyle,
 )
 from reportlab.platypus import PageBreak as RLPageBreak
+from reportlab.platypus import Paragraph as RLParagraph
 from reportlab.platypus import Table as RLTable
 from reportlab.platypus.tableofcontents import TableOfContents as RLTableOfContents
 
@@ -670,6 +670,39 @@ def _endnotes(ctx: _Context) -> list[Flowable]:
 
 
 # --------------------------------------------------------------------------- flowables
+
+
+class Paragraph(RLParagraph):
+    """reportlab's Paragraph, remembering its last line breaking.
+
+    platypus lays the same paragraph out more than once at the same width: a KeepTogether
+    (a figure's caption and source) or a list measures its contents, then the frame lays each
+    out again to place it, and a list lays its items out again to draw them. Breaking lines
+    was a third of a document's PDF time, and half of it was such repeats. ``wrap`` depends
+    only on the width, the text and the style, and sets only ``width``, ``height``,
+    ``blPara`` and ``_wrapWidths``; so a repeat at the same width restores them. Splitting
+    or drawing the paragraph may change its fragments, so either forgets the memo.
+    """
+
+    _memo: tuple | None = None
+
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:
+        memo = self._memo
+        if memo is not None and memo[0] == availWidth and memo[1] is self.style:
+            _, _, self.width, self.height, self.blPara, self._wrapWidths = memo
+            return self.width, self.height
+        width, height = super().wrap(availWidth, availHeight)
+        blpara = self.__dict__.get("blPara")
+        self._memo = (availWidth, self.style, width, height, blpara, self._wrapWidths) if blpara is not None else None
+        return width, height
+
+    def split(self, availWidth: float, availHeight: float) -> list[Flowable]:
+        self._memo = None
+        return super().split(availWidth, availHeight)
+
+    def draw(self) -> None:
+        self._memo = None
+        super().draw()
 
 
 class _HeadingParagraph(Paragraph):
