@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import gc
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -137,5 +138,23 @@ def cmd_facts(args: argparse.Namespace) -> int:
     return 0
 
 
+def run() -> None:
+    """The ``reportgen`` command: ``main()``, then exit at once.
+
+    By the time ``main`` returns, every output is written, renamed into place and closed, and
+    the worker processes have stopped. What the interpreter would still do at exit is free
+    the build's objects one by one (data, facts, documents) and run the finalisers of
+    multiprocessing and concurrent.futures, which have nothing left to do: measured, 50 ms
+    of a 0.5 s rebuild. So the output streams are flushed and the process ends without it.
+    """
+    code = main()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed pipe: nothing more can be said
+            code = code or 1
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    run()
