@@ -795,7 +795,7 @@ class Workers:
         """Stop the workers. Idle ones (nothing to write, or every result in) are terminated rather
         than asked to exit: an orderly exit of a process holding reportlab takes tens of ms."""
         for pool in self.pools.values():
-            if not self.used:
+            if not self.used or not self.pending:
                 for process in list(getattr(pool, "_processes", {}).values()):
                     process.terminate()
             pool.shutdown(wait=True, cancel_futures=True)
