@@ -60,14 +60,31 @@ def test_a_rebuild_gets_one_pool_per_format(built: Path, rebuild, jobs, formats,
     assert workers.by_format is expected
 
 
-def test_a_rebuild_starts_the_pdf_pool_first_and_the_docx_pool_with_its_first_file(fresh: Path) -> None:
+def test_a_rebuild_starts_the_pdf_pool_first_and_the_docx_pool_once_the_data_are_loaded(fresh: Path,
+                                                                                        monkeypatch) -> None:
+    import reportgen.pipeline as pipeline
+
     bump_hull_gva(fresh)
     workers = Workers(2, load_config(fresh), False, ("docx", "pdf"), rebuild=True)
+    events: list[str] = []
+    real_load, real_submit = pipeline.load_project, workers.submit
+
+    def load(*args, **kwargs):
+        events.append("load " + ",".join(sorted(workers.pools)))
+        return real_load(*args, **kwargs)
+
+    def submit(*args, **kwargs):
+        events.append("submit " + ",".join(sorted(workers.pools)))
+        return real_submit(*args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "load_project", load)
+    monkeypatch.setattr(workers, "submit", submit)
     try:
         workers.start()
         assert set(workers.pools) == {"pdf"}
         summary = build(Options(project=fresh), workers=workers)
-        assert set(workers.pools) == {"pdf", "docx"}
+        assert events[0] == "load pdf"  # the DOCX pool is not competing with the data loading
+        assert events[1] == "submit docx,pdf"  # but is importing by the time the first file is sent
         assert sorted(summary.written) == ["factsheets/hull.docx", "factsheets/hull.pdf",
                                            "position-paper.docx", "position-paper.pdf"]
     finally:
