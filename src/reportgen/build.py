@@ -19,6 +19,7 @@ that exist.
 from __future__ import annotations
 
 import argparse
+import functools
 import hashlib
 import json
 import os
@@ -91,8 +92,16 @@ def sha256_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+@functools.cache
+def _resolved(folder: Path) -> Path:
+    return folder.resolve()
+
+
+@functools.cache
 def code_digest() -> str:
-    """Return a digest of reportgen's own source, so a code change rebuilds the documents."""
+    """Return a digest of reportgen's own source, so a code change rebuilds the documents.
+
+    Computed once per process: the code that runs is the code that was imported."""
     h = hashlib.sha256()
     package = Path(__file__).parent
     for path in sorted(package.rglob("*.py")):
@@ -134,7 +143,7 @@ def remove_stale_temporaries(out: Path) -> None:
 def safe_output_path(out: Path, name: str, fmt: str) -> Path:
     """Return the output path, refusing any that would leave the output folder."""
     path = (out / f"{name}.{fmt}").resolve()
-    if out.resolve() not in path.parents:
+    if _resolved(out) not in path.parents:
         raise BuildError(f"refusing to write outside the output folder: {name}.{fmt}")
     return path
 
@@ -541,7 +550,7 @@ def build(opts: Options, workers: Workers | None = None) -> Summary:
     config = load_config(opts.project)
     formats, out, print_profile, jobs = resolve(opts, config)
     _check_output_folder(out)
-    _check_assets(config, formats)
+    theme = _check_assets(config, formats)
     own = workers is None
     if workers is None:
         rebuild = not opts.force and (out / LEDGER).is_file()
@@ -553,11 +562,14 @@ def build(opts: Options, workers: Workers | None = None) -> Summary:
             from . import ledger, locate, markdown  # noqa: F401
         workers.start()  # let the workers import the writers while we check the inputs and load data
     try:
+        from .ledger import Ledger
+
         inputs = inputs_digest(config, formats, opts.cities, print_profile)
-        if not opts.force and _nothing_changed(out, inputs, formats):
+        old = Ledger.read(out / LEDGER)
+        if not opts.force and _nothing_changed(out, inputs, formats, old):
             return Summary(skipped=["(all)"], changes_text="No figures changed.", out=out,
                            seconds=time.perf_counter() - started, skipped_count=_count_files(out, formats))
-        return _build(opts, config, formats, out, print_profile, workers, started, inputs)
+        return _build(opts, config, formats, out, print_profile, workers, started, inputs, theme, old)
     finally:
         if own:
             workers.close()
@@ -595,11 +607,9 @@ def inputs_digest(config: Config, formats: tuple[str, ...], cities: list[str] | 
     return h.hexdigest()
 
 
-def _nothing_changed(out: Path, inputs: str, formats: tuple[str, ...]) -> bool:
-    """Return True when the last build read exactly these inputs and its files are intact."""
-    from .ledger import Ledger
-
-    old = Ledger.read(out / LEDGER)
+def _nothing_changed(out: Path, inputs: str, formats: tuple[str, ...], old: Any) -> bool:
+    """Return True when the last build (whose ledger is ``old``) read exactly these inputs and its
+    files are intact."""
     if old.inputs != inputs or not old.intact(out, formats):
         return False
     atomic_write(out / CHANGES, b"# What changed in the last build\n\nNo figures changed.\n")
@@ -612,16 +622,18 @@ def _count_files(out: Path, formats: tuple[str, ...]) -> int:
     return sum(1 for doc in Ledger.read(out / LEDGER).documents.values() for f in formats if f in doc["files"])
 
 
-def _check_assets(config: Config, formats: tuple[str, ...]) -> None:
+def _check_assets(config: Config, formats: tuple[str, ...]) -> Any:
+    """Check the theme and reference.docx before anything is loaded; return the theme."""
     from .theme import load_theme
 
-    load_theme(config.theme_file)
+    theme = load_theme(config.theme_file)
     if "docx" in formats and not config.reference_docx.is_file():
         raise BuildError(f"{config.reference_docx}: reference.docx not found (restore it from git, or run "
                          f"scripts/make_reference_docx.py)")
     if "docx" in formats and not _is_docx(config.reference_docx):
         raise BuildError(f"{config.reference_docx}: not a Word .docx file (restore it from git, or run "
                          f"scripts/make_reference_docx.py)")
+    return theme
 
 
 def _check_output_folder(out: Path) -> None:
@@ -831,21 +843,19 @@ def _write_json(path: Path | None, value: dict) -> None:
 
 
 def _build(opts: Options, config: Config, formats, out: Path, print_profile: bool, workers: Workers,
-           started: float, inputs: str) -> Summary:
-    from .ledger import Ledger, change_report
+           started: float, inputs: str, theme: Any, old: Any) -> Summary:
+    """Build: ``theme`` is the checked theme, ``old`` the last build's ledger."""
+    from .ledger import change_report
     from .pipeline import load_project
     from .templating import Renderer
-    from .theme import load_theme
 
     lap = Stopwatch(started)
     project = load_project(opts.project, cache_dir=out / ".cache")
     lap("data and facts")
     workers.start_late()
-    theme = load_theme(config.theme_file)
     ref_digest = sha256_file(config.reference_docx) or "" if "docx" in formats else ""
     targets = plan(project, config, opts.cities)
     renderer = Renderer(config.templates_dir, project.facts, cache_dir=out / ".cache")
-    old = Ledger.read(out / LEDGER)
     base = {"version": __version__, "code": code_digest(), "theme": theme.digest, "print": print_profile}
     cache = RenderCache(out / ".cache" / RENDERS, project.facts, base["code"], trust=not opts.force)
     summary = Summary(out=out)
