@@ -33,6 +33,7 @@ from typing import Any
 
 from . import __version__
 from .config import Config, load_config
+from .files import digest as files_digest
 
 LEDGER = "facts.json"
 PREVIOUS_LEDGER = "facts.previous.json"
@@ -603,7 +604,7 @@ def inputs_digest(config: Config, formats: tuple[str, ...], cities: list[str] | 
     for path in files:
         if path is not None and path.is_file() and not path.name.startswith("."):
             h.update(str(path).encode())
-            h.update(path.read_bytes())
+            h.update(files_digest(path).encode())
     return h.hexdigest()
 
 

@@ -452,12 +452,13 @@ def _cached_frame(path: Path, schema: Schema, label: str, cache_dir: Path | None
     A changed file is patched (see ``_patched_frame``) when only a few of its lines changed
     since the cached version, and read in full otherwise.
     """
-    import hashlib
     import pickle
 
+    from .files import read
+
     try:
-        raw: bytes | None = path.read_bytes()
-        digest = hashlib.sha256(raw).hexdigest()
+        raw: bytes | None
+        raw, digest = read(path)
     except OSError:
         raw, digest = None, ""
     cached = cache_dir / f"{schema.file}.{_code_version()}.{digest[:32]}.pickle" if cache_dir and digest else None

@@ -16,6 +16,7 @@ from typing import Any
 
 from .config import Config, load_config
 from .facts import Facts
+from .files import digest
 
 
 @dataclass
@@ -53,7 +54,7 @@ def inputs_key(config: Config) -> str:
     for path in files:
         h.update(str(path).encode())
         try:
-            h.update(path.read_bytes())
+            h.update(digest(path).encode())
         except OSError:
             h.update(b"missing")
     package = Path(__file__).parent
