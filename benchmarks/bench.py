@@ -5,7 +5,8 @@
 
 Each run is a separate process (`python -m reportgen.cli build ...`) on a throw-away copy of the
 project, so imports are included. Peak memory is the largest resident set of any one process of
-the run (the main process or a worker), read with getrusage in a wrapper process.
+the run (the main process or a worker), read with getrusage in a wrapper process that reaps
+the workers too.
 
 Scenarios:
   1. full build, paper + factsheets, DOCX + PDF, --force (and 1b: with output/.cache emptied first)
@@ -34,11 +35,23 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 PY = sys.executable
 
+# The wrapper is a "child subreaper" (Linux): reportgen's command exits without waiting for its
+# workers (they are terminated and die on their own), so they are re-parented to the wrapper
+# rather than to init, and reaped here after the timing; so their peak memory is counted.
 WRAPPER = r"""
-import resource, subprocess, sys, time
+import ctypes, os, resource, subprocess, sys, time
+try:
+    ctypes.CDLL(None, use_errno=True).prctl(36, 1)  # PR_SET_CHILD_SUBREAPER
+except (OSError, AttributeError):
+    pass
 t = time.perf_counter()
 rc = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 wall = time.perf_counter() - t
+while True:
+    try:
+        os.wait()
+    except ChildProcessError:
+        break
 if rc.returncode:
     sys.stderr.write(rc.stderr.decode()); sys.exit(rc.returncode)
 print(wall, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)

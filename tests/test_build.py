@@ -266,3 +266,21 @@ def test_stale_bytecode_is_noticed_per_module(tmp_path) -> None:
     later = (pkg / "sub" / "b.py").stat().st_mtime_ns + 10**9
     os.utime(pkg / "sub" / "b.py", ns=(later, later))  # edited after it was compiled
     assert _stale_bytecode(pkg)
+
+
+def test_the_command_leaves_no_worker_behind(project: Path) -> None:
+    """`reportgen build` ends without waiting for its workers (cli.run); none may outlive it."""
+    import time
+
+    assert run("build", "--project", str(project)).returncode == 0
+    edit_csv(project / "data" / "gva.csv", 57, "gva_gbp_m", "1234.5")
+    result = run("build", "--project", str(project))  # a rebuild: one worker pool per format
+    assert result.returncode == 0, result.stderr
+    assert re.search(r"Wrote \d+ file\(s\)", result.stdout)  # the summary got out before the exit
+    deadline = time.monotonic() + 5
+    while True:
+        left = subprocess.run(["pgrep", "-f", f"--project {project}"], capture_output=True, text=True).stdout.split()
+        if not left or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
+    assert left == [], f"processes still running after the build: {left}"
