@@ -222,13 +222,29 @@ def alternative(runs: int) -> str | None:
     return f"{statistics.median(totals):.2f} s (text only, no charts; median of {runs}; last run: {out.strip()})"
 
 
+def speed_index() -> tuple[float, float]:
+    """Return (ms for a fixed pure-Python workload, ms to start an interpreter that does nothing),
+    medians of 7. This machine's speed drifts by 25–40% within an hour (a shared VM); printed
+    before and after the table, they say whether two tables were measured on a like machine."""
+    work, start = [], []
+    for _ in range(7):
+        t = time.perf_counter()
+        sum(i * i for i in range(300_000))
+        work.append(time.perf_counter() - t)
+        t = time.perf_counter()
+        subprocess.run([PY, "-c", "pass"], check=True)
+        start.append(time.perf_counter() - t)
+    return statistics.median(work) * 1000, statistics.median(start) * 1000
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--skip-scale", action="store_true")
     ap.add_argument("--skip-alternative", action="store_true")
     args = ap.parse_args()
-    print(f"reportgen benchmark: {os.cpu_count()} cores, Python {sys.version.split()[0]}, {args.runs} runs each\n")
+    print(f"reportgen benchmark: {os.cpu_count()} cores, Python {sys.version.split()[0]}, {args.runs} runs each")
+    print("machine speed before: fixed workload %.0f ms, empty interpreter start %.0f ms\n" % speed_index())
     print("| scenario | median s | range s | peak MB | target |")
     print("|---|---|---|---|---|")
     with tempfile.TemporaryDirectory() as tmp:
@@ -269,6 +285,7 @@ def main() -> int:
     if not args.skip_alternative:
         alt = alternative(max(1, args.runs // 2))
         print(f"\n7. docxtpl + soffice for the same factsheets: {alt}")
+    print("\nmachine speed after: fixed workload %.0f ms, empty interpreter start %.0f ms" % speed_index())
     return 0
 
 
