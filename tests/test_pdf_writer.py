@@ -6,6 +6,7 @@ import io
 import re
 import shutil
 import subprocess
+import sys
 
 import pytest
 from pypdf import PdfReader
@@ -274,7 +275,10 @@ def test_a_font_from_the_cache_draws_the_same_bytes_as_a_parsed_one(tmp_path) ->
     assert len(list(tmp_path.glob("font.*.pickle"))) == 1
     cached = pdf._ttfont("CacheTestB", path, tmp_path)
     assert cached.fontName == "CacheTestB"
-    skip = {"_pdfScale"}
+    assert isinstance(cached.face, pdf._CachedFace) and "_blob" in vars(cached.face)  # tables not read yet
+    assert cached.face.name == parsed.face.name
+    assert cached.face.charWidths == parsed.face.charWidths and "_blob" not in vars(cached.face)  # now read
+    skip = {"_pdfScale", "_path"}
     assert {k: v for k, v in vars(cached.face).items() if k not in skip} == \
         {k: v for k, v in vars(parsed.face).items() if k not in skip}
     for units in (0, 1, 1234, 2048.5):
@@ -293,6 +297,51 @@ def test_a_font_from_the_cache_draws_the_same_bytes_as_a_parsed_one(tmp_path) ->
 
     assert draw(cached) == draw(pdf._ttfont("CacheTestC", path, None))
     assert cached.stringWidth("Hull £5.8bn", 11) == parsed.stringWidth("Hull £5.8bn", 11)
+
+
+def test_a_damaged_table_blob_in_a_font_cache_entry_is_parsed_from_the_file(tmp_path) -> None:
+    import pickle
+
+    pdf = get_writer("pdf")
+    pdf._ttfont("BlobA", THEME.fonts.italic, tmp_path)
+    (entry,) = tmp_path.glob("font.*.pickle")
+    font_state, name, blob = pickle.loads(entry.read_bytes())
+    entry.write_bytes(pickle.dumps((font_state, name, blob[: len(blob) // 2])))
+    font = pdf._ttfont("BlobB", THEME.fonts.italic, tmp_path)
+    assert font.stringWidth("Hull", 10) == pdf._ttfont("BlobC", THEME.fonts.italic, None).stringWidth("Hull", 10)
+
+
+def test_fonts_from_the_cache_draw_the_same_document_and_unused_faces_stay_unread(sample_pdf: bytes,
+                                                                                   tmp_path) -> None:
+    """In a fresh interpreter, as a worker does: the theme's fonts come from the cache; an upright
+    document reads no italic face; the every-node document is byte-identical to this process's,
+    drawn with parsed fonts."""
+    import hashlib
+
+    code = f"""
+import hashlib
+from pathlib import Path
+from reportgen.document import Document, Meta, Paragraph, Text
+from reportgen.samples import every_node_document
+from reportgen.theme import default_theme
+from reportgen.writers import pdf
+theme, cache = default_theme(), Path({str(tmp_path)!r})
+for i, path in enumerate((theme.fonts.regular, theme.fonts.bold, theme.fonts.italic, theme.fonts.bold_italic)):
+    pdf._ttfont(f"Fill{{i}}", path, cache)  # fills the cache, as an earlier build did
+pdf.warm(theme, None, cache_dir=cache)
+upright = Document(meta=Meta(title="t"), blocks=(Paragraph((Text("Hull 67.6%"),)),))
+pdf.render(upright, theme)
+faces = sorted((name.rsplit("-", 1)[-1], "_blob" in vars(f.face)) for name, f in pdf.pdfmetrics._fonts.items()
+               if isinstance(getattr(f, "face", None), pdf._CachedFace))
+print(faces)
+print(hashlib.sha256(pdf.render(every_node_document(), theme)).hexdigest())
+"""
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    faces, digest = run.stdout.strip().splitlines()
+    # only the regular face was used, so only it was read; the others are registered, unread
+    assert faces == "[('Bold', True), ('BoldItalic', True), ('DejaVuSans', False), ('Italic', True)]", faces
+    assert digest == hashlib.sha256(sample_pdf).hexdigest()
 
 
 def test_a_damaged_font_cache_entry_is_parsed_again(tmp_path) -> None:

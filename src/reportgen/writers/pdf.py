@@ -22,6 +22,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from weakref import WeakKeyDictionary
 
 from . import rl_startup
@@ -167,9 +168,11 @@ def _ttfont(name: str, path: str, cache_dir: Path | None) -> TTFont:
     about 14 ms for one DejaVu file, 55 ms for the theme's four, in every PDF worker of every
     build. With ``cache_dir`` the parsed tables are kept in a pickle, keyed by the sha256 of
     the file's bytes and by reportlab's version, and put back into a face without parsing
-    (about 4 ms a font). The face's scale function, which cannot be pickled, is made again from
-    the font's units per em, as reportlab makes it. Anything unexpected (no cache yet, a
-    damaged entry, a reportlab whose fonts keep other state) falls back to parsing the file.
+    (``_CachedFace``), which unpickles its tables only when first used: a document in
+    upright text never pays for the italic faces. The face's scale function, which cannot be
+    pickled, is made again from the font's units per em, as reportlab makes it. Anything
+    unexpected (no cache yet, a damaged entry, a reportlab whose fonts keep other state) falls
+    back to parsing the file.
     """
     if cache_dir is None:
         return TTFont(name, path)
@@ -185,19 +188,22 @@ def _ttfont(name: str, path: str, cache_dir: Path | None) -> TTFont:
     entry = Path(cache_dir) / f"font.{hashlib.sha256(data + reportlab.Version.encode()).hexdigest()[:32]}.pickle"
     try:
         with open(entry, "rb") as fh:
-            font_state, face_state = pickle.load(fh)
-        face = TTFontFace.__new__(TTFontFace)
-        face.__dict__.update(face_state, _ttf_data=data, _pdfScale=_pdf_scale(face_state["unitsPerEm"]))
+            font_state, face_name, face_blob = pickle.load(fh)
+        if not (isinstance(face_name, (str, bytes)) and isinstance(face_blob, bytes)):
+            raise ValueError("not a font cache entry")
         font = TTFont.__new__(TTFont)
-        font.__dict__.update(font_state, fontName=name, face=face, state=WeakKeyDictionary())
+        font.__dict__.update(font_state, fontName=name, face=_CachedFace(face_name, face_blob, data, path),
+                             state=WeakKeyDictionary())
         return font
     except Exception:  # noqa: BLE001 - absent, damaged or from another reportlab: parse the file
         pass
     font = TTFont(name, path)
     try:
-        face_state = {k: v for k, v in vars(font.face).items() if k not in ("_ttf_data", "_pdfScale")}
+        face_state = _face_state(font.face)
         font_state = {k: v for k, v in vars(font).items() if k not in ("face", "state", "fontName")}
-        blob = pickle.dumps((font_state, face_state), protocol=pickle.HIGHEST_PROTOCOL)
+        blob = pickle.dumps((font_state, face_state["name"],
+                             pickle.dumps(face_state, protocol=pickle.HIGHEST_PROTOCOL)),
+                            protocol=pickle.HIGHEST_PROTOCOL)
         entry.parent.mkdir(parents=True, exist_ok=True)
         tmp = entry.with_name(f".{entry.name}.{os.getpid()}.tmp")
         tmp.write_bytes(blob)
@@ -205,6 +211,38 @@ def _ttfont(name: str, path: str, cache_dir: Path | None) -> TTFont:
     except Exception:  # noqa: BLE001 - the cache is an optimisation only
         pass
     return font
+
+
+def _face_state(face: TTFontFace) -> dict[str, Any]:
+    """Return what a parsed face holds, but its file's bytes and its scale function."""
+    return {k: v for k, v in vars(face).items() if k not in ("_ttf_data", "_pdfScale")}
+
+
+class _CachedFace(TTFontFace):
+    """A font face put back from the font cache: its name now, its tables when first used.
+
+    reportlab registers a font by its face's name; anything else asked of the face (widths,
+    glyphs, subsetting) finds no attribute, and ``__getattr__`` then unpickles the tables and
+    answers. If they cannot be unpickled, the file is parsed instead.
+    """
+
+    def __init__(self, name: bytes, blob: bytes, data: bytes, path: str) -> None:  # noqa: no super().__init__: nothing parsed
+        self.__dict__.update(name=name, _blob=blob, _ttf_data=data, _path=path)
+
+    def __getattr__(self, attr: str) -> Any:
+        blob = self.__dict__.pop("_blob", None)
+        if blob is None:
+            raise AttributeError(attr)
+        import pickle
+
+        try:
+            state = pickle.loads(blob)
+            state["_pdfScale"] = _pdf_scale(state["unitsPerEm"])
+        except Exception:  # noqa: BLE001 - a damaged entry: parse the file after all
+            parsed = TTFontFace(self.__dict__["_path"])
+            state = {**_face_state(parsed), "_pdfScale": parsed._pdfScale}
+        self.__dict__.update(state)
+        return getattr(self, attr)
 
 
 def _pdf_scale(units_per_em: int) -> Callable[[float], float]:
