@@ -189,7 +189,7 @@ def _warm(theme_path: str, print_profile: bool, reference: str, cache_dir: str, 
     ``cache_dir`` (the build's ``OUT/.cache``, or "") is where a writer may keep what it parsed."""
     from .writers import get_writer
 
-    from . import ledger, markdown  # noqa: F401 - the worker parses and locates facts
+    from . import locate, markdown  # noqa: F401 - the worker parses and locates facts
 
     _WORKER.update(theme_path=theme_path, print_profile=print_profile, reference=Path(reference),
                    args=(theme_path, print_profile, reference, cache_dir, formats))
