@@ -39,3 +39,13 @@ def test_a_replaced_file_is_read_again(tmp_path: Path) -> None:
     other.write_bytes(b"a\n2\n")
     os.replace(other, path)  # as editors save: a new inode
     assert files.read(path)[0] == b"a\n2\n"
+
+
+def test_a_large_file_keeps_only_its_digest(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr(files, "KEEP_BYTES", 10)
+    path = tmp_path / "big.xlsx"
+    path.write_bytes(b"x" * 100)
+    assert files.digest(path) == hashlib.sha256(b"x" * 100).hexdigest()
+    assert files._CACHE[str(path)][1] is None  # not held in memory
+    assert files.digest(path) == hashlib.sha256(b"x" * 100).hexdigest()  # from the cache
+    assert files.read(path)[0] == b"x" * 100  # read again when the bytes are wanted

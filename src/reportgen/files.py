@@ -14,24 +14,32 @@ import hashlib
 import os
 from pathlib import Path
 
-_CACHE: dict[str, tuple[tuple[int, ...], bytes, str]] = {}
+KEEP_BYTES = 16 * 1024 * 1024  # larger files (say, a spreadsheet left in data/) keep only their digest
+
+_CACHE: dict[str, tuple[tuple[int, ...], bytes | None, str]] = {}
 
 
 def read(path: Path) -> tuple[bytes, str]:
     """Return (bytes, sha256 hex) of ``path``; raise OSError as reading it would."""
-    st = os.stat(path)
-    stamp = (st.st_mtime_ns, st.st_ctime_ns, st.st_size, st.st_ino, st.st_dev)
-    name = os.fspath(path)
+    stamp, name = _stamp(path), os.fspath(path)
     hit = _CACHE.get(name)
-    if hit is not None and hit[0] == stamp:
+    if hit is not None and hit[0] == stamp and hit[1] is not None:
         return hit[1], hit[2]
     data = Path(path).read_bytes()
     digest = hashlib.sha256(data).hexdigest()
-    if len(data) == st.st_size:  # else it changed while being read: not kept
-        _CACHE[name] = (stamp, data, digest)
+    if len(data) == stamp[2]:  # else it changed while being read: not kept
+        _CACHE[name] = (stamp, data if len(data) <= KEEP_BYTES else None, digest)
     return data, digest
 
 
 def digest(path: Path) -> str:
     """Return the sha256 hex of ``path``'s bytes; raise OSError as reading it would."""
+    hit = _CACHE.get(os.fspath(path))
+    if hit is not None and hit[0] == _stamp(path):
+        return hit[2]
     return read(path)[1]
+
+
+def _stamp(path: Path) -> tuple[int, ...]:
+    st = os.stat(path)
+    return (st.st_mtime_ns, st.st_ctime_ns, st.st_size, st.st_ino, st.st_dev)
