@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Benchmark reportgen: medians of several cold runs, peak memory, and time per stage.
 
-    python benchmarks/bench.py [--runs 5] [--skip-scale] [--skip-alternative]
+    python benchmarks/bench.py [--runs 5] [--skip-scale] [--skip-alternative] [--only 2,3]
 
 Each run is a separate process (`python -m reportgen.cli build ...`) on a throw-away copy of the
 project, so imports are included. Peak memory is the largest resident set of any one process of
@@ -242,7 +242,9 @@ def main() -> int:
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--skip-scale", action="store_true")
     ap.add_argument("--skip-alternative", action="store_true")
+    ap.add_argument("--only", metavar="N,N", help="only these scenarios, by number (1-7), e.g. --only 2")
     args = ap.parse_args()
+    only = set(args.only.split(",")) if args.only else set("1234567")
     print(f"reportgen benchmark: {os.cpu_count()} cores, Python {sys.version.split()[0]}, {args.runs} runs each")
     print("machine speed before: fixed workload %.0f ms, empty interpreter start %.0f ms\n" % speed_index())
     print("| scenario | median s | range s | peak MB | target |")
@@ -251,13 +253,14 @@ def main() -> int:
         proj = copy_project(Path(tmp) / "proj")
         p = ["--project", str(proj)]
         timed(["build", *p])  # warm the OS file cache once
-        full = median_of(lambda: timed(["build", *p, "--force"]), args.runs)
-        print(row("1. full build, paper + 20 factsheets, DOCX + PDF (--force)", full, "≤ 1.5 s"))
+        if "1" in only:
+            full = median_of(lambda: timed(["build", *p, "--force"]), args.runs)
+            print(row("1. full build, paper + 20 factsheets, DOCX + PDF (--force)", full, "≤ 1.5 s"))
 
-        def cold():
-            shutil.rmtree(proj / "output" / ".cache", ignore_errors=True)
-            return timed(["build", *p, "--force"])
-        print(row("1b. the same with the cache emptied (data parsed, facts computed)", median_of(cold, args.runs)))
+            def cold():
+                shutil.rmtree(proj / "output" / ".cache", ignore_errors=True)
+                return timed(["build", *p, "--force"])
+            print(row("1b. the same with the cache emptied (data parsed, facts computed)", median_of(cold, args.runs)))
 
         sign = [1.0]
 
@@ -265,24 +268,27 @@ def main() -> int:
             bump_gva(proj, delta=100.0 * sign[0])
             sign[0] = -sign[0]
             return timed(["build", *p])
-        print(row("2. rebuild after one correction", median_of(incremental, args.runs), "≤ 0.5 s"))
-        print(row("2w. the same correction under `reportgen watch` (save → report printed)",
-                  watch_latency(proj, args.runs), "—"))
-        print(row("3. no-op rebuild", median_of(lambda: timed(["build", *p]), args.runs), "≤ 0.4 s"))
-        for jobs in (1, 2):
+        if "2" in only:
+            print(row("2. rebuild after one correction", median_of(incremental, args.runs), "≤ 0.5 s"))
+            print(row("2w. the same correction under `reportgen watch` (save → report printed)",
+                      watch_latency(proj, args.runs), "—"))
+        if "3" in only:
+            print(row("3. no-op rebuild", median_of(lambda: timed(["build", *p]), args.runs), "≤ 0.4 s"))
+        for jobs in (1, 2) if "4" in only else ():
             print(row(f"4. full build --jobs {jobs}", median_of(lambda: timed(["build", *p, "--force", "--jobs", str(jobs)]),
                                                              args.runs)))
-        if not args.skip_scale:
+        if not args.skip_scale and "5" in only:
             sproj, codes = scale_project(Path(tmp) / "scale")
             s = median_of(lambda: timed(["build", "--project", str(sproj), "--force", "--city", *codes]),
                           max(1, args.runs // 2))
             print(row(f"5. scale: {len(codes)} factsheets, DOCX + PDF", s, "≤ 15 s, ≤ 300 MB"))
-    print("\n6. time per stage (one in-process run, jobs = 1):\n")
-    print("| stage | s |")
-    print("|---|---|")
-    for name, secs in stages():
-        print(f"| {name} | {secs:.3f} |")
-    if not args.skip_alternative:
+    if "6" in only:
+        print("\n6. time per stage (one in-process run, jobs = 1):\n")
+        print("| stage | s |")
+        print("|---|---|")
+        for name, secs in stages():
+            print(f"| {name} | {secs:.3f} |")
+    if not args.skip_alternative and "7" in only:
         alt = alternative(max(1, args.runs // 2))
         print(f"\n7. docxtpl + soffice for the same factsheets: {alt}")
     print("\nmachine speed after: fixed workload %.0f ms, empty interpreter start %.0f ms" % speed_index())
