@@ -903,7 +903,7 @@ def _build(opts: Options, config: Config, formats, out: Path, print_profile: boo
     out.mkdir(parents=True, exist_ok=True)
     if (out / LEDGER).exists():
         atomic_write(out / PREVIOUS_LEDGER, (out / LEDGER).read_bytes())
-    new.write(out / LEDGER)
+    new.write(out / LEDGER, cache=out / ".cache" / "ledger-layout.pickle")
     for name in summary.removed:
         for fmt in ("docx", "pdf"):
             (out / f"{name}.{fmt}").unlink(missing_ok=True)

@@ -9,6 +9,8 @@ compares its own ledger with the last successful one to say what changed.
 from __future__ import annotations
 
 import json
+import marshal
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,15 +21,19 @@ from . import __version__
 # --------------------------------------------------------------------------- the ledger
 
 
-def _layout(value: Any, depth: int = 0) -> str:
+def _layout(value: Any, depth: int = 0, known: dict[int, str] | None = None) -> str:
     """Return ``value`` as JSON laid out for reading and diffing: the documents and their parts
     indented, and each fact (each file) on one line of its own, so that a changed figure is a
     one-line change. Writing it with ``json.dumps(indent=...)`` took 20 ms of every build,
     because an indent makes json fall back from C to its pure-Python encoder.
+
+    ``known`` maps the id of a value in ``value`` to its layout, already made.
     """
+    if known and id(value) in known:
+        return known[id(value)]
     pad = " " * (depth + 1)
     if depth < 4 and isinstance(value, dict) and value:
-        items = (f"{pad}{json.dumps(k, ensure_ascii=False)}: {_layout(v, depth + 1)}" for k, v in value.items())
+        items = (f"{pad}{json.dumps(k, ensure_ascii=False)}: {_layout(v, depth + 1, known)}" for k, v in value.items())
         return "{\n" + ",\n".join(items) + "\n" + " " * depth + "}"
     if depth < 4 and isinstance(value, list) and value:
         return "[\n" + ",\n".join(pad + json.dumps(v, ensure_ascii=False) for v in value) + "\n" + " " * depth + "]"
@@ -97,11 +103,49 @@ class Ledger:
             del self.documents[n]
         return gone
 
-    def write(self, path: Path) -> None:
+    def write(self, path: Path, cache: Path | None = None) -> None:
+        """Write the ledger to ``path``. With ``cache`` (a file in the build cache), a document
+        whose entry is the same as when it was last written keeps the layout made then: laying
+        out all 21 documents' facts took 10–18 ms at the very end of every rebuild, which
+        usually changes two or three of them."""
+        import pickle
+
         from .build import atomic_write
 
-        data = {"reportgen": __version__, "inputs": self.inputs, "documents": dict(sorted(self.documents.items()))}
-        atomic_write(path, (_layout(data) + "\n").encode("utf-8"))
+        documents = dict(sorted(self.documents.items()))
+        data = {"reportgen": __version__, "inputs": self.inputs, "documents": documents}
+        before: dict[str, tuple[bytes, str]] = {}
+        if cache is not None:
+            try:
+                with open(cache, "rb") as fh:
+                    loaded = pickle.load(fh)
+                before = loaded if isinstance(loaded, dict) else {}
+            except Exception:  # noqa: BLE001 - absent or damaged: everything is laid out
+                before = {}
+        known: dict[int, str] = {}
+        now: dict[str, tuple[bytes, str]] = {}
+        for name, entry in documents.items():
+            try:
+                # the entry's exact content (marshal: 7x faster than json here). Equal entries that
+                # share their strings differently can serialise differently; that only lays one out again
+                compact = marshal.dumps(entry)
+            except ValueError:
+                compact = b""
+            hit = before.get(name)
+            text = hit[1] if compact and isinstance(hit, tuple) and len(hit) == 2 and hit[0] == compact \
+                else _layout(entry, 2)
+            known[id(entry)] = text
+            now[name] = (compact, text)
+        atomic_write(path, (_layout(data, 0, known) + "\n").encode("utf-8"))
+        if cache is not None:
+            try:
+                cache.parent.mkdir(parents=True, exist_ok=True)
+                tmp = cache.with_name(f".{cache.name}.{os.getpid()}.tmp")
+                with open(tmp, "wb") as fh:
+                    pickle.dump(now, fh, protocol=pickle.HIGHEST_PROTOCOL)
+                os.replace(tmp, cache)
+            except OSError:
+                pass  # the cache is an optimisation only
 
     def intact(self, out: Path, formats: tuple[str, ...]) -> bool:
         """Return True when every file of every document is on disk as written."""
