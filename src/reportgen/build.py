@@ -577,7 +577,7 @@ def build(opts: Options, workers: Workers | None = None) -> Summary:
         old = Ledger.read(out / LEDGER)
         if not opts.force and _nothing_changed(out, inputs, formats, old):
             return Summary(skipped=["(all)"], changes_text="No figures changed.", out=out,
-                           seconds=time.perf_counter() - started, skipped_count=_count_files(out, formats))
+                           seconds=time.perf_counter() - started, skipped_count=_count_files(old, formats))
         return _build(opts, config, formats, out, print_profile, workers, started, inputs, theme, old)
     finally:
         if own:
@@ -625,10 +625,8 @@ def _nothing_changed(out: Path, inputs: str, formats: tuple[str, ...], old: Any)
     return True
 
 
-def _count_files(out: Path, formats: tuple[str, ...]) -> int:
-    from .ledger import Ledger
-
-    return sum(1 for doc in Ledger.read(out / LEDGER).documents.values() for f in formats if f in doc["files"])
+def _count_files(ledger: Any, formats: tuple[str, ...]) -> int:
+    return sum(1 for doc in ledger.documents.values() for f in formats if f in doc["files"])
 
 
 def _check_assets(config: Config, formats: tuple[str, ...]) -> Any:
