@@ -284,3 +284,27 @@ def test_the_command_leaves_no_worker_behind(project: Path) -> None:
             break
         time.sleep(0.05)
     assert left == [], f"processes still running after the build: {left}"
+
+
+def test_ctrl_c_during_a_build_says_one_line_and_keeps_the_outputs(project: Path) -> None:
+    """A terminal's Ctrl-C reaches the whole process group, workers included: the build says it
+    was interrupted, in one line, with no worker traceback, and the last outputs are intact."""
+    import os
+    import signal
+    import time
+
+    assert run("build", "--project", str(project)).returncode == 0
+    before = digests(project / "output")
+    proc = subprocess.Popen([sys.executable, "-m", "reportgen.cli", "build", "--force", "--project", str(project)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    time.sleep(0.6)  # the workers are rendering by now
+    os.killpg(proc.pid, signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    if proc.returncode == 0:
+        pytest.skip("the build finished before the interrupt")
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err and "KeyboardInterrupt" not in err, err
+    assert "reportgen: interrupted; previous outputs are intact" in err
+    time.sleep(0.3)
+    assert digests(project / "output") == before

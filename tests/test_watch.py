@@ -142,6 +142,10 @@ def test_the_command_rebuilds_on_save_and_stops_on_a_signal(tmp_path: Path, stop
         proc.send_signal(stop)
         wait_for("Stopped watching.")
         assert proc.wait(timeout=30) == 0
+        time.sleep(0.5)  # the workers' last words, if any, reach the pipe
+        while not lines.empty():
+            seen.append(lines.get())
+        assert not any("Traceback" in line or "KeyboardInterrupt" in line for line in seen), "".join(seen)
     finally:
         if proc.poll() is None:
             proc.kill()

@@ -175,9 +175,18 @@ def _die_with_parent(parent: int) -> None:
 def _warm_worker(parent: int, *args: Any) -> None:
     """Pool initializer: die with the build process, then warm up like ``_warm``; what the
     warm-up made (modules, fonts, the theme) lives as long as the worker, so the collector is
-    told to leave it alone."""
-    import gc
+    told to leave it alone.
 
+    A worker leaves signals to the build process: Ctrl-C (SIGINT, sent to the whole process
+    group by a terminal) is ignored, the build stops its workers itself; and SIGTERM, with which
+    the build stops idle workers, ends the worker quietly even when the build process had its
+    own handler for it (``reportgen watch``), which the fork would otherwise have inherited.
+    """
+    import gc
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     _die_with_parent(parent)
     _warm(*args)
     gc.freeze()
