@@ -308,3 +308,27 @@ def test_ctrl_c_during_a_build_says_one_line_and_keeps_the_outputs(project: Path
     assert "reportgen: interrupted; previous outputs are intact" in err
     time.sleep(0.3)
     assert digests(project / "output") == before
+
+
+def test_stale_temporaries_in_the_cache_go_and_this_builds_stay(tmp_path: Path) -> None:
+    """A build killed while writing its cache leaves NAME.PID.tmp files there; the next build
+    removes those, but not a temporary written since it started (a worker's, about to be renamed)."""
+    import os
+    import time
+
+    from reportgen.build import remove_stale_temporaries
+
+    cache = tmp_path / "out" / ".cache"
+    cache.mkdir(parents=True)
+    stale = [cache / "gva.csv.abc.pickle.123.tmp", cache / ".font.def.pickle.456.tmp"]
+    for path in stale:
+        path.write_bytes(b"half")
+        os.utime(path, (time.time() - 60, time.time() - 60))
+    start = time.time() - 1
+    fresh = cache / ".font.ghi.pickle.789.tmp"
+    fresh.write_bytes(b"being written")
+    keep = cache / "gva.csv.abc.pickle"
+    keep.write_bytes(b"entry")
+    remove_stale_temporaries(tmp_path / "out", cache_older_than=start)
+    assert not any(p.exists() for p in stale)
+    assert fresh.exists() and keep.exists()

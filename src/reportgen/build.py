@@ -134,11 +134,20 @@ def write_temporary(path: Path, data: bytes) -> Path:
     return tmp
 
 
-def remove_stale_temporaries(out: Path) -> None:
-    """Remove temporary files a killed build left behind."""
+def remove_stale_temporaries(out: Path, cache_older_than: float | None = None) -> None:
+    """Remove temporary files a killed build left behind: the outputs', and the cache's made
+    before ``cache_older_than`` (a wall-clock time: this build's start). A cache file written
+    since may be a worker's of this build, about to be renamed into place."""
     if out.is_dir():
         for tmp in list(out.glob(".*.tmp")) + list(out.glob("factsheets/.*.tmp")):
             tmp.unlink(missing_ok=True)
+        if cache_older_than is not None:
+            for tmp in (out / ".cache").glob("*.tmp"):  # glob's * matches names with a leading dot here
+                try:
+                    if tmp.stat().st_mtime < cache_older_than:
+                        tmp.unlink()
+                except OSError:
+                    pass
 
 
 def safe_output_path(out: Path, name: str, fmt: str) -> Path:
@@ -899,7 +908,7 @@ def _build(opts: Options, config: Config, formats, out: Path, print_profile: boo
         raise
     cache.save(keep_others=bool(opts.cities))
     lap("templates and Markdown → Document")
-    remove_stale_temporaries(out)
+    remove_stale_temporaries(out, cache_older_than=time.time() - (time.perf_counter() - started))
     hashes = workers.write_all(summary, renderer)
     lap("DOCX and PDF (workers)")
     new = old.updated(rendered, hashes, formats, _locate_facts, theme.digest, ref_digest)

@@ -479,13 +479,13 @@ def _cached_frame(path: Path, schema: Schema, label: str, cache_dir: Path | None
             for suffix in (".pickle", ".csv"):
                 for old in cached.parent.glob(glob.escape(f"{schema.file}.") + "*" + suffix):
                     old.unlink(missing_ok=True)
+            copy = cached.with_suffix(".csv")  # the bytes the table was read from: what a patch diffs against
+            tmp = copy.with_name(copy.name + f".{os.getpid()}.tmp")
+            tmp.write_bytes(raw)
+            os.replace(tmp, copy)
             tmp = cached.with_name(cached.name + f".{os.getpid()}.tmp")
             with open(tmp, "wb") as fh:
                 pickle.dump(frame, fh, protocol=pickle.HIGHEST_PROTOCOL)
-            copy = cached.with_suffix(".csv")
-            tmp_copy = copy.with_name(copy.name + f".{os.getpid()}.tmp")
-            tmp_copy.write_bytes(raw)
-            os.replace(tmp_copy, copy)  # the bytes the pickle was read from: what the next patch diffs against
             os.replace(tmp, cached)
         except OSError:
             pass  # the cache is an optimisation; a read-only or odd output folder just goes without
