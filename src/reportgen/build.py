@@ -594,6 +594,7 @@ def build(opts: Options, workers: Workers | None = None) -> Summary:
         inputs = inputs_digest(config, formats, opts.cities, print_profile)
         old = Ledger.read(out / LEDGER)
         if not opts.force and _nothing_changed(out, inputs, formats, old):
+            remove_stale_temporaries(out, cache_older_than=time.time() - (time.perf_counter() - started))
             return Summary(skipped=["(all)"], changes_text="No figures changed.", out=out,
                            seconds=time.perf_counter() - started, skipped_count=_count_files(old, formats))
         return _build(opts, config, formats, out, print_profile, workers, started, inputs, theme, old)
