@@ -160,3 +160,13 @@ def test_structural_changes_fall_back_to_a_full_read(project: Path, patches, cha
     else:
         same(cached(path, cache), expected)
     assert patches == [False, False]
+
+
+def test_a_damaged_copy_of_the_previous_version_is_not_patched_from(project: Path, patches):
+    path, cache = project / "data" / "gva.csv", project / "cache"
+    cached(path, cache)
+    (copy,) = cache.glob("gva.csv.*.csv")
+    copy.write_bytes(copy.read_bytes().replace(b"Hartlepool", b"Hartlepoox", 1))
+    set_cells(path, {(57, "gva_gbp_m"): "1234.5"})
+    same(cached(path, cache), full_read(path))
+    assert patches == [False, False]

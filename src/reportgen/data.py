@@ -509,6 +509,7 @@ def _patched_frame(raw: bytes, schema: Schema, label: str, cache_dir: Path) -> T
     the usual words and order.
     """
     import bisect
+    import hashlib
     import pickle
 
     prefix = f"{schema.file}.{_code_version()}."
@@ -517,6 +518,8 @@ def _patched_frame(raw: bytes, schema: Schema, label: str, cache_dir: Path) -> T
         return None
     try:
         old_raw = previous[0].with_suffix(".csv").read_bytes()
+        if hashlib.sha256(old_raw).hexdigest()[:32] != previous[0].stem.rsplit(".", 1)[-1]:
+            return None  # not the bytes the cached table was read from
         with open(previous[0], "rb") as fh:
             frame = pickle.load(fh)
         raw.decode("utf-8-sig")  # still UTF-8 throughout (else the full read says where it is not)
