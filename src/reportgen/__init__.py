@@ -1,6 +1,6 @@
 """reportgen: data → facts → templates → Document → DOCX + PDF."""
 __version__ = "0.1.0"
 
-from . import _dcmethods
+from . import _compiled
 
-_dcmethods.install()  # before any of reportgen's dataclasses is defined
+_compiled.install()  # before any of reportgen's dataclasses or regexes is made

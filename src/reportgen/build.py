@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import __version__, _dcmethods
+from . import __version__, _compiled
 from .config import Config, load_config
 from .files import digest as files_digest
 
@@ -198,7 +198,7 @@ def _warm_worker(parent: int, *args: Any) -> None:
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     _die_with_parent(parent)
     _warm(*args)
-    _dcmethods.save()  # what the writers' and the document model's classes compiled, if new
+    _compiled.save()  # what the writers and the document model compiled, if new
     gc.freeze()
 
 
@@ -930,7 +930,7 @@ def _build(opts: Options, config: Config, formats, out: Path, print_profile: boo
     summary.changes_text = report.terminal
     summary.seconds = time.perf_counter() - started
     _compile_own_bytecode()
-    _dcmethods.save()
+    _compiled.save()
     if opts.exit_after:
         _LEFT_FOR_EXIT.append(dict(locals()))
     return summary
