@@ -157,10 +157,72 @@ def test_a_markdown_error_found_by_a_worker_names_the_template_line_and_replaces
     assert not list(out.rglob(".*.tmp"))
 
 
+def _rebuild_recording(project: Path, monkeypatch, plan_order: bool = False) -> list[str]:
+    """Rebuild ``project`` with a one-per-format pool; return the documents in the order sent."""
+    import reportgen.build as build_module
+
+    if plan_order:
+        monkeypatch.setattr(build_module, "_render_order", lambda targets, workers: list(targets))
+    workers = Workers(2, load_config(project), False, ("docx", "pdf"), rebuild=True)
+    sent: list[str] = []
+    real_submit = workers.submit
+    monkeypatch.setattr(workers, "submit", lambda r, files: (sent.append(r.target.name), real_submit(r, files)))
+    try:
+        workers.start()
+        build(Options(project=project), workers=workers)
+    finally:
+        workers.close()
+    return sent
+
+
+def test_a_rebuild_sends_the_corrected_factsheet_before_the_paper(fresh: Path, tmp_path: Path,
+                                                                 monkeypatch) -> None:
+    """The PDF worker is warm before the paper's template is rendered: it draws the factsheet
+    meanwhile. The outputs, the ledger and the change report are those of a rebuild in the
+    usual order (the paper first), byte for byte."""
+    usual = tmp_path / "usual"
+    shutil.copytree(fresh, usual)
+    bump_hull_gva(fresh)
+    bump_hull_gva(usual)
+    assert _rebuild_recording(fresh, monkeypatch) == ["factsheets/hull", "position-paper"]
+    assert _rebuild_recording(usual, monkeypatch, plan_order=True) == ["position-paper", "factsheets/hull"]
+    assert (fresh / "output" / "CHANGES.md").read_bytes() == (usual / "output" / "CHANGES.md").read_bytes()
+    ledgers = [(p / "output" / LEDGER).read_text(encoding="utf-8").splitlines() for p in (fresh, usual)]
+    inputs = [i for i, line in enumerate(ledgers[0]) if line.startswith(' "inputs": ')]
+    assert inputs == [2]  # the digest of the inputs, which include the project's folder; else the same
+    assert ledgers[0][:2] + ledgers[0][3:] == ledgers[1][:2] + ledgers[1][3:]
+    assert digests(fresh / "output") == digests(usual / "output")
+
+
+def test_a_rebuild_of_every_document_sends_the_paper_second(fresh: Path, monkeypatch) -> None:
+    """So that the longest job is not last, where the two workers could not share it."""
+    for template in (fresh / FS, fresh / "templates" / "paper.md.j2"):
+        template.write_text(template.read_text(encoding="utf-8") + "\nOne more line.\n", encoding="utf-8")
+    sent = _rebuild_recording(fresh, monkeypatch)
+    assert len(sent) == 21 and sent[0].startswith("factsheets/") and sent[1] == "position-paper"
+    assert sent[2:] == sorted(sent[2:])
+    changes = (fresh / "output" / "CHANGES.md").read_text(encoding="utf-8")
+    listed = [line[2:] for line in changes.splitlines() if line.startswith("- ")]
+    assert listed == ["position-paper"] + sorted(sent[:1] + sent[2:])  # the usual order, not the order sent
+
+
+def test_a_full_build_sends_the_paper_first(fresh: Path, monkeypatch) -> None:
+    workers = Workers(2, load_config(fresh), False, ("docx", "pdf"), rebuild=False)
+    sent: list[str] = []
+    real_submit = workers.submit
+    monkeypatch.setattr(workers, "submit", lambda r, files: (sent.append(r.target.name), real_submit(r, files)))
+    try:
+        workers.start()
+        build(Options(project=fresh, force=True), workers=workers)
+    finally:
+        workers.close()
+    assert sent[0] == "position-paper" and len(sent) == 21
+
+
 def test_a_small_rebuild_keeps_each_format_in_its_pool_and_a_large_one_shares_the_pdfs(built: Path) -> None:
     def routed(documents: int) -> list[tuple[str, str]]:
         workers = Workers(2, load_config(built), False, ("docx", "pdf"), rebuild=True)
-        weights = [5.0] + [1.0] * (documents - 1)  # the paper, then factsheets
+        weights = [1.0, 5.0] + [1.0] * (documents - 2)  # a factsheet, the paper, the other factsheets
         return [(fmt, workers._route(fmt, w)) for w in weights for fmt in ("docx", "pdf")]
 
     assert all(fmt == pool for fmt, pool in routed(2))  # the paper and one factsheet: no second import

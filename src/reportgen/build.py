@@ -898,16 +898,22 @@ def _build(opts: Options, config: Config, formats, out: Path, print_profile: boo
         # parse each document and render it to bytes meanwhile, and write_all renames the files into
         # place only when all have succeeded. A skipped document's Markdown is unchanged since it last
         # parsed, and its ledger entry is kept.
-        for target in targets:
-            r = _render(renderer, project, target, cache)
+        queue = _render_order(targets, workers)
+        while queue:
+            r = _render(renderer, project, queue.pop(0), cache)
             rendered.append(r)
             files = _files_to_write(r, formats, base, ref_digest, out, old, opts.force, summary)
             if files:
                 written.append(r.target.name)
                 workers.submit(r, files)
+                if workers.by_format and queue and queue[-1].member is None:
+                    queue.insert(0, queue.pop())  # the paper next (see _render_order)
     except BaseException:
         workers.cancel()
         raise
+    position = {t.name: i for i, t in enumerate(targets)}
+    rendered.sort(key=lambda r: position[r.target.name])
+    written.sort(key=position.__getitem__)
     cache.save(keep_others=bool(opts.cities))
     lap("templates and Markdown → Document")
     remove_stale_temporaries(out, cache_older_than=time.time() - (time.perf_counter() - started))
@@ -934,6 +940,21 @@ def _build(opts: Options, config: Config, formats, out: Path, print_profile: boo
     if opts.exit_after:
         _LEFT_FOR_EXIT.append(dict(locals()))
     return summary
+
+
+def _render_order(targets: list[Target], workers: Workers) -> list[Target]:
+    """Return the order in which to render the targets' templates; each goes to the workers as
+    soon as it is rendered.
+
+    A full build's shared pool takes the paper first: it is the longest job. A rebuild's one
+    worker per format is warm before the main process has rendered the paper's template (the
+    longest to render) and would wait for it; so the factsheets come first, and the paper is
+    moved up to follow the first factsheet that is rewritten (``_build``): a corrected member's
+    factsheet is drawn in that wait, and a rebuild of every document still starts its longest
+    job second, which keeps the two workers balanced (``Workers._route``)."""
+    if not workers.by_format:
+        return list(targets)
+    return [t for t in targets if t.member is not None] + [t for t in targets if t.member is None]
 
 
 def _locate_facts(doc: Any) -> list[dict[str, str]]:
