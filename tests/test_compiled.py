@@ -106,28 +106,64 @@ def test_a_damaged_table_is_ignored(tmp_path, monkeypatch, content):
     assert _compiled._read() == ({}, {})
 
 
-def test_a_table_holding_other_values_keeps_only_valid_entries(tmp_path, monkeypatch):
+def test_a_table_holding_other_values_keeps_only_code(tmp_path, monkeypatch):
     import marshal
 
-    good = _compiled._regex_args("b", 0)
     path = tmp_path / "t.marshal"
     path.write_bytes(marshal.dumps((_compiled._stamp(),
                                     {"a": 1, 2: compile("", "<string>", "exec"),
-                                     "ok": compile("y = 2", "<string>", "exec")},
-                                    {("b", 0): good, ("c", 0): (0, ["x"], 0, {}, ()), "d": good,
-                                     ("e", "0"): good, ("f", 0): good[:4]})))
+                                     "ok": compile("y = 2", "<string>", "exec")}, {})))
     monkeypatch.setattr(_compiled, "_PATH", str(path))
-    codes, regexes = _compiled._read()
-    assert list(codes) == ["ok"] and list(regexes) == [("b", 0)]
+    assert list(_compiled._read()[0]) == ["ok"]
 
 
-def test_an_unwritable_folder_is_left_alone(tmp_path, monkeypatch):
-    blocker = tmp_path / "file"
-    blocker.write_text("")
-    monkeypatch.setattr(_compiled, "_PATH", str(blocker / "sub" / "t.marshal"))
-    monkeypatch.setattr(_compiled, "_added", _entries()[0])
-    _compiled.save()  # no exception
-    assert _compiled._added  # kept: not saved
+@pytest.mark.parametrize("damaged", [
+    (0, ["x"], 0, {}, ()),  # not the engine's code
+    (32, [1, 2, 3, 99999], 0, {}, (None,)),  # code the engine refuses
+    (32, [], 0, {}, (None,)),
+    "not a tuple",
+    (32,),
+])
+@pytest.mark.skipif(sys.version_info[:2] != (3, 11), reason="the regex table is used on Python 3.11 only")
+def test_a_damaged_regex_entry_is_compiled_again(monkeypatch, damaged):
+    key = ("reportgen-damaged-(\\w+)", 0)
+    monkeypatch.setitem(_compiled._regexes, key, damaged)
+    pattern = _compiled._compile_regex(*key)
+    assert pattern.fullmatch("reportgen-damaged-ok").group(1) == "ok"
+    assert _compiled._regexes[key] == _compiled._regex_args(*key)  # replaced
+
+
+def test_a_forked_child_saves_only_what_it_compiled_itself():
+    import os
+
+    _compiled._added["parent = 1"] = compile("parent = 1", "<string>", "exec")
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child
+        os.close(read)
+        os.write(write, repr(sorted(_compiled._added)).encode())
+        os._exit(0)
+    os.close(write)
+    os.waitpid(pid, 0)
+    assert os.read(read, 1000) == b"[]"
+    assert "parent = 1" in _compiled._added
+    del _compiled._added["parent = 1"]
+
+
+def test_only_the_command_saves_the_tables(tmp_path, monkeypatch):
+    """A program that calls build() (these tests) compiles its own things: they are not saved;
+    the reportgen command saves (checked in a real process: test_a_fresh_process_...)."""
+    from reportgen.build import Options, build
+
+    from .conftest import copy_project
+
+    saves = []
+    monkeypatch.setattr(_compiled, "save", lambda: saves.append(1))
+    project = copy_project(tmp_path / "proj")
+    build(Options(project=project, jobs=1))
+    assert saves == []
+    build(Options(project=project, jobs=1, force=True, exit_after=True))
+    assert saves == [1]
 
 
 # --------------------------------------------------------------------------- regexes

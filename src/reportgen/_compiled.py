@@ -54,8 +54,7 @@ def _exec(source, globals=None, locals=None, /):  # noqa: A002 - the signature o
     if type(source) is str:
         code = _codes.get(source)
         if code is None:
-            code = compile(source, "<string>", "exec", dont_inherit=True)
-            _codes[source] = _added[source] = code
+            code = _codes[source] = _added[source] = compile(source, "<string>", "exec", dont_inherit=True)
         source = code
     return builtins.exec(source, globals, locals)
 
@@ -86,9 +85,13 @@ def _compile_regex(p, flags=0):
     if type(p) in (str, bytes) and type(flags) is int and not flags & 128:  # 128: re.DEBUG prints
         key = (p, flags)
         args = _regexes.get(key)
-        if args is None:
-            args = _regex_args(p, flags)
-            _regexes[key] = _added_regexes[key] = args
+        if args is not None:
+            try:
+                final_flags, code, groups, groupindex, indexgroup = args
+                return _sre.compile(p, final_flags, code, groups, dict(groupindex), indexgroup)
+            except Exception:  # noqa: BLE001 - a damaged entry (the engine checks the code): compile
+                del _regexes[key]
+        args = _regexes[key] = _added_regexes[key] = _regex_args(p, flags)
         final_flags, code, groups, groupindex, indexgroup = args
         return _sre.compile(p, final_flags, code, groups, dict(groupindex), indexgroup)
     return _re_compile(p, flags)  # a parsed pattern (re.Scanner) or a debug compile
@@ -107,15 +110,14 @@ def _read() -> tuple[dict, dict]:
             and isinstance(table[1], dict) and isinstance(table[2], dict)):
         return {}, {}
     codes = {k: v for k, v in table[1].items() if type(k) is str and type(v) is _code_type}
-    regexes = {k: v for k, v in table[2].items() if _valid_regex_entry(k, v)}
-    return codes, regexes
+    # a regex entry is checked when used: _sre.compile refuses a damaged one, which is then compiled
+    return codes, table[2]
 
 
-def _valid_regex_entry(key, value) -> bool:
-    return (type(key) is tuple and len(key) == 2 and type(key[0]) in (str, bytes) and type(key[1]) is int
-            and type(value) is tuple and len(value) == 5 and type(value[0]) is int and type(value[1]) is list
-            and all(type(c) is int for c in value[1]) and type(value[2]) is int and type(value[3]) is dict
-            and type(value[4]) is tuple)
+def _forget_added() -> None:
+    """In a new child process: what the parent compiled is the parent's to save, not the child's."""
+    _added.clear()
+    _added_regexes.clear()
 
 
 def install() -> None:
@@ -126,6 +128,7 @@ def install() -> None:
 
     if getattr(dataclasses, "exec", None) is _exec:
         return
+    os.register_at_fork(after_in_child=_forget_added)
     codes, regexes = _read()
     _codes.update(codes)
     _regexes.update(regexes)
@@ -139,7 +142,11 @@ def install() -> None:
 
 def save() -> None:
     """Add this process's new entries to the saved tables, atomically; quietly do nothing when
-    little is new (``_MIN_NEW``) or the folder cannot be written (a read-only install)."""
+    little is new (``_MIN_NEW``) or the folder cannot be written (a read-only install).
+
+    Only the ``reportgen`` command and its workers call this (see build.py): a program that
+    imports reportgen (the tests, a notebook) compiles its own things too, which do not belong
+    here; a worker it forks saves only what the worker itself compiled."""
     if len(_added) + len(_added_regexes) < _MIN_NEW:
         return
     codes, regexes = _read()

@@ -936,8 +936,8 @@ def _build(opts: Options, config: Config, formats, out: Path, print_profile: boo
     summary.changes_text = report.terminal
     summary.seconds = time.perf_counter() - started
     _compile_own_bytecode()
-    _compiled.save()
-    if opts.exit_after:
+    if opts.exit_after:  # the reportgen command (see _compiled.save)
+        _compiled.save()
         _LEFT_FOR_EXIT.append(dict(locals()))
     return summary
 
