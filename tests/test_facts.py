@@ -148,3 +148,71 @@ def test_settings_change_the_uplift(project):
 def test_no_fact_is_nan(facts):
     for f in facts:
         assert f.value is None or f.value == f.value, f.id
+
+
+@pytest.mark.parametrize("table, file, code_col", [
+    ("population", "population.csv", "area_code"), ("gva", "gva.csv", "la_code"),
+    ("productivity", "productivity.csv", "area_code"), ("employment", "employment.csv", "area_code"),
+    ("pay", "pay.csv", "area_code"), ("housing", "housing.csv", "area_code"),
+])
+def test_the_latest_year_of_every_area_and_column_is_pandas_latest_year(table, file, code_col):
+    """Index.latest_year (which picks "latest" years) against pandas: the greatest year in which
+    the area has a value in the column, for every area and every column of the file."""
+    from reportgen.config import load_config
+    from reportgen.data import load_dataset
+    from reportgen.stats import Index
+
+    ds = load_dataset(load_config(ROOT).data_dir)
+    index = Index(ds, table, code_col)
+    frame = pd.read_csv(DATA / file, dtype={code_col: str})
+    frame[code_col] = frame[code_col].str.strip()  # as the loader reads a cell (one code ends in a no-break space)
+    columns = [c for c in frame.columns if c not in (code_col, "year") and pd.api.types.is_numeric_dtype(frame[c])]
+    assert columns
+    checked = 0
+    for column in columns:
+        expected = frame.dropna(subset=[column]).groupby(code_col)["year"].max()
+        for code in frame[code_col].unique():
+            want = int(expected[code]) if code in expected.index else None
+            assert index.latest_year(code, column) == want, (table, code, column)
+            checked += 1
+    assert index.latest_year("no-such-area", columns[0]) is None
+    assert checked > 300
+
+
+@pytest.mark.parametrize("shuffled", [False, True])
+def test_index_finds_every_row_and_only_those(shuffled):
+    """Index.get for every (area, year) of the GVA and population files is the cell found by a
+    plain search; with the rows shuffled (an area's rows no longer together) too."""
+    import random
+
+    from reportgen.config import load_config
+    from reportgen.data import Table, load_dataset
+    from reportgen.stats import Index
+
+    ds = load_dataset(load_config(ROOT).data_dir)
+    for name, code_col, column in (("gva", "la_code", "gva_gbp_m"), ("population", "area_code", "population")):
+        table = ds[name]
+        if shuffled:
+            order = list(range(len(table)))
+            random.Random(7).shuffle(order)
+            table = Table({k: [v[i] for i in order] for k, v in table.columns.items()}, [table.lines[i] for i in order])
+
+        class One:
+            def __getitem__(self, key):
+                return table
+
+            def path(self, key):
+                return ds.path(name)
+
+        index = Index(One(), name, code_col)
+        assert (index._spans is None) is shuffled  # together: spans; else the (code, year) dict
+        cells = {(c, y): v for c, y, v in zip(table[code_col], table["year"], table[column])}
+        for (code, year), value in cells.items():
+            assert index.get(code, column, year) == (None if value is None else float(value))
+        years = sorted({y for _, y in cells})
+        assert index.get("E06000010", column, years[0] - 1) is None
+        assert index.get("no-such-area", column, years[-1]) is None
+        assert index.get(None, column, years[-1]) is None
+        assert index.get("E06000010", column) is None  # a table with years needs one
+        assert index.latest_year("E06000010", column) == max(y for (c, y), v in cells.items()
+                                                              if c == "E06000010" and v is not None)
