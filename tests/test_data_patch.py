@@ -170,3 +170,25 @@ def test_a_damaged_copy_of_the_previous_version_is_not_patched_from(project: Pat
     set_cells(path, {(57, "gva_gbp_m"): "1234.5"})
     same(cached(path, cache), full_read(path))
     assert patches == [False, False]
+
+
+def test_the_key_check_runs_only_when_a_key_changed(project: Path, patches, monkeypatch):
+    """A corrected value leaves the (validated) keys as they were: the whole-table key check is
+    skipped. A changed key is checked: a clash is the full read's error (above), a new unique key
+    is patched and equals a full read."""
+    path, cache = project / "data" / "gva.csv", project / "cache"
+    checks = []
+    real = data._check_key
+    monkeypatch.setattr(data, "_check_key", lambda *a: checks.append(1) or real(*a))
+    cached(path, cache)
+    checks.clear()
+    set_cells(path, {(57, "gva_gbp_m"): "1234.5"})
+    table = cached(path, cache)
+    assert patches[-1] is True and checks == []
+    same(table, full_read(path))
+    checks.clear()
+    set_cells(path, {(4, "year"): "1990"})  # no row of that area has 1990
+    table = cached(path, cache)
+    assert patches[-1] is True and checks == [1]
+    same(table, full_read(path))
+    assert table["year"][2] == 1990
