@@ -34,8 +34,11 @@ from typing import Any
 from . import __version__, _compiled
 from .config import Config, load_config
 from .files import digest as files_digest
+from .files import load as load_digests
+from .files import save as save_digests
 
 LEDGER = "facts.json"
+DIGESTS = "input-digests.marshal"  # in OUT/.cache: see files.load
 PREVIOUS_LEDGER = "facts.previous.json"
 CHANGES = "CHANGES.md"
 PAPER = "position-paper"
@@ -107,7 +110,7 @@ def code_digest() -> str:
     package = Path(__file__).parent
     for path in sorted(package.rglob("*.py")):
         h.update(path.relative_to(package).as_posix().encode())
-        h.update(path.read_bytes())
+        h.update(files_digest(path).encode())  # kept between builds while the file is unchanged
     return h.hexdigest()
 
 
@@ -578,6 +581,7 @@ def build(opts: Options, workers: Workers | None = None) -> Summary:
     config = load_config(opts.project)
     formats, out, print_profile, jobs = resolve(opts, config)
     _check_output_folder(out)
+    load_digests(out / ".cache" / DIGESTS)
     theme = _check_assets(config, formats)
     own = workers is None
     if workers is None:
@@ -596,6 +600,7 @@ def build(opts: Options, workers: Workers | None = None) -> Summary:
         old = Ledger.read(out / LEDGER)
         if not opts.force and _nothing_changed(out, inputs, formats, old):
             remove_stale_temporaries(out, cache_older_than=time.time() - (time.perf_counter() - started))
+            save_digests(out / ".cache" / DIGESTS)
             return Summary(skipped=["(all)"], changes_text="No figures changed.", out=out,
                            seconds=time.perf_counter() - started, skipped_count=_count_files(old, formats))
         return _build(opts, config, formats, out, print_profile, workers, started, inputs, theme, old)
@@ -932,6 +937,7 @@ def _build(opts: Options, config: Config, formats, out: Path, print_profile: boo
         for fmt in ("docx", "pdf"):
             (out / f"{name}.{fmt}").unlink(missing_ok=True)
     atomic_write(out / CHANGES, report.markdown.encode())
+    save_digests(out / ".cache" / DIGESTS)
     lap("ledger and change report")
     summary.changes_text = report.terminal
     summary.seconds = time.perf_counter() - started

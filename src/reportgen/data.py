@@ -454,13 +454,14 @@ def _cached_frame(path: Path, schema: Schema, label: str, cache_dir: Path | None
     """
     import pickle
 
-    from .files import read
+    from . import files
 
+    raw: bytes | None = None
     try:
-        raw: bytes | None
-        raw, digest = read(path)
+        # the digest alone first: an unchanged file's bytes need not be read (files.load)
+        digest = files.digest(path) if cache_dir else files.read(path)[1]
     except OSError:
-        raw, digest = None, ""
+        digest = ""
     cached = cache_dir / f"{schema.file}.{_code_version()}.{digest[:32]}.pickle" if cache_dir and digest else None
     if cached is not None and cached.is_file():
         try:
@@ -468,6 +469,12 @@ def _cached_frame(path: Path, schema: Schema, label: str, cache_dir: Path | None
                 return pickle.load(fh), digest
         except Exception:  # noqa: BLE001 - a damaged cache entry is simply rebuilt
             cached.unlink(missing_ok=True)
+    if digest:
+        try:
+            raw, digest = files.read(path)
+        except OSError:
+            raw, digest = None, ""
+        cached = cache_dir / f"{schema.file}.{_code_version()}.{digest[:32]}.pickle" if cache_dir and digest else None
     frame = None
     if cached is not None and raw is not None:
         frame = _patched_frame(raw, schema, label, cached.parent)

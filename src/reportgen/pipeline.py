@@ -59,7 +59,8 @@ def inputs_key(config: Config) -> str:
             h.update(b"missing")
     package = Path(__file__).parent
     for name in ("data.py", "stats.py", "facts.py", "fmt.py", "pipeline.py", "__init__.py"):
-        h.update((package / name).read_bytes())
+        h.update(name.encode())
+        h.update(digest(package / name).encode())
     return h.hexdigest()[:32]
 
 
