@@ -319,8 +319,9 @@ def test_stale_temporaries_in_the_cache_go_and_this_builds_stay(tmp_path: Path) 
     from reportgen.build import remove_stale_temporaries
 
     cache = tmp_path / "out" / ".cache"
-    cache.mkdir(parents=True)
-    stale = [cache / "gva.csv.abc.pickle.123.tmp", cache / ".font.def.pickle.456.tmp"]
+    (cache / "pdf-lines").mkdir(parents=True)
+    stale = [cache / "gva.csv.abc.pickle.123.tmp", cache / ".font.def.pickle.456.tmp",
+             cache / "pdf-lines" / ".0123abcd.pickle.77.tmp"]
     for path in stale:
         path.write_bytes(b"half")
         os.utime(path, (time.time() - 60, time.time() - 60))

@@ -145,7 +145,8 @@ def remove_stale_temporaries(out: Path, cache_older_than: float | None = None) -
         for tmp in list(out.glob(".*.tmp")) + list(out.glob("factsheets/.*.tmp")):
             tmp.unlink(missing_ok=True)
         if cache_older_than is not None:
-            for tmp in (out / ".cache").glob("*.tmp"):  # glob's * matches names with a leading dot here
+            cache = out / ".cache"
+            for tmp in [*cache.glob("*.tmp"), *(cache / LINES).glob("*.tmp")]:  # * matches a leading dot here
                 try:
                     if tmp.stat().st_mtime < cache_older_than:
                         tmp.unlink()
@@ -240,10 +241,12 @@ def _load_worker_theme() -> None:
         _WORKER["theme_stamp"] = stamp
 
 
-def render_document(doc: Any, formats: list[str], toc_seed: list | None = None) -> tuple[dict[str, bytes], list]:
+def render_document(doc: Any, formats: list[str], toc_seed: list | None = None,
+                    lines: Any = None) -> tuple[dict[str, bytes], list]:
     """Return (``doc`` rendered in each format, the PDF's contents entries), in a worker or in-process.
 
-    ``toc_seed`` is the PDF's contents entries from the last build (see writers.pdf.render_with_toc).
+    ``toc_seed`` is the PDF's contents entries from the last build, and ``lines`` its kept line
+    breaking (see writers.pdf.render_with_toc).
     """
     from .writers import get_writer
 
@@ -255,18 +258,21 @@ def render_document(doc: Any, formats: list[str], toc_seed: list | None = None) 
     for fmt in formats:
         writer = get_writer(fmt)
         if fmt == "pdf":
-            out[fmt], toc = writer.render_with_toc(doc, _WORKER["theme"], toc_seed=toc_seed)
+            out[fmt], toc = writer.render_with_toc(doc, _WORKER["theme"], toc_seed=toc_seed, lines=lines)
         else:
             out[fmt] = writer.render(doc, _WORKER["theme"], reference_docx=_WORKER["reference"])
     return out, toc
 
 
-def render_markdown(markdown: str, source: str, formats: list[str], toc_seed: list | None = None) -> dict[str, Any]:
+def render_markdown(markdown: str, source: str, formats: list[str], toc_seed: list | None = None,
+                    name: str | None = None) -> dict[str, Any]:
     """Parse a rendered template and render it in each format (in a worker, or in-process).
 
-    Return {"data": format → bytes, "toc": contents entries, "facts": where each fact stands},
-    or {"error": (line, line text, message)} for a Markdown error, which the build maps back
-    to the template's line (an exception would have to survive pickling between processes).
+    Return {"data": format → bytes, "toc": contents entries, "facts": where each fact stands,
+    "lines": the PDF's line breaking to keep for document ``name``'s next build, or None when
+    what was kept is still exactly right}, or {"error": (line, line text, message)} for a
+    Markdown error, which the build maps back to the template's line (an exception would have
+    to survive pickling between processes).
     """
     from .locate import locate_facts
     from .markdown import MarkdownError, parse
@@ -275,8 +281,47 @@ def render_markdown(markdown: str, source: str, formats: list[str], toc_seed: li
         doc = parse(markdown, source=source)
     except MarkdownError as exc:
         return {"error": (exc.line, exc.line_text, exc.message)}
-    data, toc = render_document(doc, formats, toc_seed)
-    return {"data": data, "toc": toc, "facts": locate_facts(doc)}
+    cache_dir = _WORKER.get("args", ("", "", "", ""))[3]
+    lines = _kept_lines(Path(cache_dir), name) if "pdf" in formats and name and cache_dir else None
+    data, toc = render_document(doc, formats, toc_seed, lines)
+    return {"data": data, "toc": toc, "facts": locate_facts(doc),
+            "lines": {"version": lines.version(), "lines": lines.used} if lines is not None and lines.changed else None}
+
+
+LINES = "pdf-lines"  # in OUT/.cache: each document's kept line breaking (writers.pdf.LineStore)
+
+
+def _lines_file(cache_dir: Path, name: str) -> Path:
+    return cache_dir / LINES / f"{hashlib.sha256(name.encode()).hexdigest()[:24]}.pickle"
+
+
+def _kept_lines(cache_dir: Path, name: str) -> Any:
+    """Return a LineStore holding what document ``name``'s last build kept (absent, damaged or
+    from another reportlab or Python: empty)."""
+    from .writers.pdf import LineStore
+
+    try:
+        with open(_lines_file(cache_dir, name), "rb") as fh:
+            stored = pickle.load(fh)
+        kept = stored["lines"] if stored.get("version") == LineStore.version() else None
+    except Exception:  # noqa: BLE001 - absent or damaged: every paragraph is broken afresh
+        kept = None
+    return LineStore(kept)
+
+
+def _keep_lines(cache_dir: Path, name: str, kept: dict) -> None:
+    """Keep document ``name``'s line breaking (``kept``, as a worker returned it) for its next
+    build. The main process writes it without importing the PDF writer; a failure only costs
+    the next build the line breaking."""
+    path = _lines_file(cache_dir, name)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        with open(tmp, "wb") as fh:
+            pickle.dump(kept, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)
+    except OSError:
+        pass
 
 
 # --------------------------------------------------------------------------- planning
@@ -788,11 +833,12 @@ class Workers:
         if self.by_format:
             weight = max(1.0, len(r.markdown) / 6000)  # the paper is several factsheets' work
             for fmt, path in files:
-                fut = self._pool(self._route(fmt, weight)).submit(render_markdown, r.markdown, source, [fmt], seed)
+                fut = self._pool(self._route(fmt, weight)).submit(render_markdown, r.markdown, source, [fmt], seed,
+                                                                  r.target.name)
                 self.pending.append((r, [(fmt, path)], fut))
         else:
             self.pending.append((r, files, self._pool("*").submit(render_markdown, r.markdown, source,
-                                                                  [fmt for fmt, _ in files], seed)))
+                                                                  [fmt for fmt, _ in files], seed, r.target.name)))
 
     def cancel(self) -> None:
         for _, _, fut in self.pending:
@@ -817,10 +863,13 @@ class Workers:
                 for r, files, fut in self.pending:
                     seed = self.toc_seeds.get(r.target.name)
                     result = (fut.result() if fut is not None else
-                              render_markdown(r.markdown, f"{r.target.template} (rendered)", [f for f, _ in files], seed))
+                              render_markdown(r.markdown, f"{r.target.template} (rendered)", [f for f, _ in files],
+                                              seed, r.target.name))
                     if "error" in result:
                         raise _markdown_error(r, renderer, *result["error"])
                     r.located = result["facts"]
+                    if result.get("lines") is not None and self.args[3]:
+                        _keep_lines(Path(self.args[3]), r.target.name, result["lines"])
                     if result["toc"] and result["toc"] != seed:
                         self.toc_seeds[r.target.name] = result["toc"]
                         self.toc_changed = True

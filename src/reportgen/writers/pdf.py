@@ -94,6 +94,7 @@ _INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uf
 _FONTS: dict[tuple[str, ...], tuple[str, str, str, str]] = {}
 _DRAWINGS: dict[tuple[object, ...], Drawing] = {}
 _SVG_FAMILIES: set[tuple[str, ...]] = set()
+_FONT_DIGESTS: dict[str, str] = {}  # registered font name → sha256 of its file (and reportlab's version)
 
 
 # --------------------------------------------------------------------------- public API
@@ -110,7 +111,7 @@ def render(doc: Document, theme: Theme, *, reference_docx: object = None, chart_
 
 
 def render_with_toc(doc: Document, theme: Theme, *, chart_engine: str | None = None,
-                    toc_seed: list | None = None) -> tuple[bytes, list]:
+                    toc_seed: list | None = None, lines: LineStore | None = None) -> tuple[bytes, list]:
     """Return (PDF bytes, the contents' entries) of ``doc``; see ``render``.
 
     A document with a contents page needs its headings' page numbers before the
@@ -119,7 +120,21 @@ def render_with_toc(doc: Document, theme: Theme, *, chart_engine: str | None = N
     page numbers have not moved: reportlab's own check (the entries collected in a
     pass equal the ones drawn) decides, so a wrong seed only costs the second pass
     and the bytes are the same either way.
+
+    ``lines``, the line breaking of this document's paragraphs kept from its last build
+    (``LineStore``), spares breaking again the lines of a paragraph whose text, style, width
+    and fonts are unchanged; the bytes are the same.
     """
+    global _LINES
+    _LINES = lines
+    try:
+        return _render_with_toc(doc, theme, chart_engine, toc_seed)
+    finally:
+        _LINES = None
+
+
+def _render_with_toc(doc: Document, theme: Theme, chart_engine: str | None,
+                     toc_seed: list | None) -> tuple[bytes, list]:
     engine = chart_engine or (theme.chart_engine if theme.chart_engine != "native" else pdf_charts.ENGINE)
     if engine not in pdf_charts.ENGINES:
         raise ValueError(f"unknown chart engine '{engine}' (known: {', '.join(pdf_charts.ENGINES)})")
@@ -190,7 +205,9 @@ def _ttfont(name: str, path: str, cache_dir: Path | None) -> TTFont:
         data = Path(path).read_bytes()
     except OSError:
         return TTFont(name, path)  # reportlab's own error for an unreadable font
-    entry = Path(cache_dir) / f"font.{hashlib.sha256(data + reportlab.Version.encode()).hexdigest()[:32]}.pickle"
+    digest = hashlib.sha256(data + reportlab.Version.encode()).hexdigest()[:32]
+    _FONT_DIGESTS[name] = digest  # what a kept line breaking depends on (LineStore)
+    entry = Path(cache_dir) / f"font.{digest}.pickle"
     try:
         with open(entry, "rb") as fh:
             font_state, face_name, face_blob = pickle.load(fh)
@@ -728,6 +745,29 @@ class Paragraph(RLParagraph):
     """
 
     _memo: tuple | None = None
+    _markup: str | None = None  # the text it was made from (not a part made by a split)
+    _pristine = True  # neither split nor drawn yet
+
+    def __init__(self, text: Any, style: Any = None, bulletText: Any = None, frags: Any = None,
+                 caseSensitive: int = 1, encoding: str = "utf8") -> None:
+        super().__init__(text, style, bulletText, frags, caseSensitive, encoding)
+        if isinstance(text, str) and frags is None and bulletText is None:
+            self._markup = text
+
+    def breakLines(self, width: Any) -> Any:
+        """reportlab's line breaking, or the same result kept from the last build (``LineStore``)."""
+        store = _LINES
+        if store is None or self._markup is None or not self._pristine:
+            return super().breakLines(width)
+        key = store.key(self._markup, self.style, width)
+        if key is None:
+            return super().breakLines(width)
+        kept = store.get(key)
+        if kept is not None:
+            return kept
+        result = super().breakLines(width)
+        store.put(key, result)
+        return result
 
     def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:
         memo = self._memo
@@ -741,11 +781,82 @@ class Paragraph(RLParagraph):
 
     def split(self, availWidth: float, availHeight: float) -> list[Flowable]:
         self._memo = None
+        self._pristine = False
         return super().split(availWidth, availHeight)
 
     def draw(self) -> None:
         self._memo = None
+        self._pristine = False
         super().draw()
+
+
+_LINES: LineStore | None = None  # the store of the document being rendered, if any
+
+
+class LineStore:
+    """The line breaking of one document's paragraphs, kept from its last build.
+
+    Breaking a paragraph into lines (and measuring every word for it) was a quarter of the
+    paper's PDF time, and a correction changes a few of its paragraphs. reportlab's result
+    (``breakLines``) depends only on the paragraph's text and style, the widths it is broken
+    to, and the fonts' metrics; so it is kept, pickled, under a key made of exactly those
+    (the style as the repr of all its attributes, the fonts as the sha256 of every font file
+    registered in this process), with reportlab's and Python's versions for the whole store.
+    A paragraph already split or drawn (whose fragments reportlab may have changed) always
+    breaks afresh. ``used`` ends holding what this render used, which is what to keep for the
+    next; ``changed`` says whether that differs from what was kept.
+    """
+
+    def __init__(self, kept: dict | None = None) -> None:
+        self.kept: dict[tuple, bytes] = kept if isinstance(kept, dict) else {}
+        self.used: dict[tuple, bytes] = {}
+        self._styles: dict[int, tuple[Any, str]] = {}
+
+    @staticmethod
+    def version() -> tuple:
+        import sys
+
+        import reportlab
+
+        return (reportlab.Version, sys.version_info[:2])
+
+    @property
+    def changed(self) -> bool:
+        """Whether ``used`` differs from ``kept``: an entry added, left unused, or made again
+        (a damaged one)."""
+        return self.used.keys() != self.kept.keys() or any(self.kept[k] is not b for k, b in self.used.items())
+
+    def key(self, markup: str, style: Any, width: Any) -> tuple | None:
+        seen = self._styles.get(id(style))
+        if seen is None or seen[0] is not style:
+            fonts = tuple(sorted(_FONT_DIGESTS.items()))
+            if not fonts:
+                return None  # fonts not read from files we know: nothing to key on
+            attrs = sorted((k, repr(v)) for k, v in vars(style).items() if k != "parent")
+            seen = self._styles[id(style)] = (style, repr((attrs, fonts)))
+        widths = tuple(width) if isinstance(width, (list, tuple)) else width
+        return (markup, seen[1], widths)
+
+    def get(self, key: tuple) -> Any:
+        import pickle
+
+        blob = self.kept.get(key)
+        if blob is None:
+            return None
+        try:
+            result = pickle.loads(blob)
+        except Exception:  # noqa: BLE001 - a damaged entry: break the lines again
+            return None
+        self.used[key] = blob
+        return result
+
+    def put(self, key: tuple, result: Any) -> None:
+        import pickle
+
+        try:
+            self.used[key] = pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
+        except Exception:  # noqa: BLE001 - not picklable: simply not kept
+            pass
 
 
 class _HeadingParagraph(Paragraph):
