@@ -198,6 +198,10 @@ def test_new_member_adds_a_factsheet_and_the_paper_counts_it(fresh: Path):
 
 
 def test_removed_member_removes_its_outputs(fresh: Path):
+    from reportgen.build import _lines_file
+
+    kept = _lines_file(fresh / "output" / ".cache", "factsheets/norwich")
+    assert kept.is_file()
     members = fresh / "data" / "members.csv"
     members.write_text("".join(l for l in members.read_text().splitlines(True) if not l.startswith("Norwich,")))
     result = run("build", "--project", str(fresh))
@@ -205,6 +209,7 @@ def test_removed_member_removes_its_outputs(fresh: Path):
     assert not (fresh / "output" / "factsheets" / "norwich.pdf").exists()
     assert "Removed documents" in (fresh / "output" / "CHANGES.md").read_text()
     assert "factsheets/norwich" not in json.loads((fresh / "output" / "facts.json").read_text())["documents"]
+    assert not kept.exists()  # nor its kept line breaking
 
 
 def test_template_edit_rebuilds_only_documents_that_use_it(fresh: Path):

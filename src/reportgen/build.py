@@ -986,6 +986,7 @@ def _build(opts: Options, config: Config, formats, out: Path, print_profile: boo
     for name in summary.removed:
         for fmt in ("docx", "pdf"):
             (out / f"{name}.{fmt}").unlink(missing_ok=True)
+        _lines_file(out / ".cache", name).unlink(missing_ok=True)
     atomic_write(out / CHANGES, report.markdown.encode())
     save_digests(out / ".cache" / DIGESTS)
     lap("ledger and change report")
